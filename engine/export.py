@@ -1,0 +1,123 @@
+"""DATA.md "Export": one row per input account, in input order, formula-safe and reproducible."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+
+import pandas as pd
+
+from .allocation import Allocation
+from .dataset import Dataset
+
+NUMERIC_COLUMNS = ("ARR", "Num_Employees")
+TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
+FIXED_TIME = datetime.datetime(2000, 1, 1)  # for byte-identical workbooks
+
+
+def export_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
+    """Every original Accounts column (Current_Rep as Original_Rep), then Segment and Assigned_Rep."""
+    table = dataset.table.copy()
+    for column, values in (("ARR", dataset.arr), ("Num_Employees", dataset.employees)):
+        table[column] = values
+    table["Segment"] = allocation.segment_names()
+    table["Assigned_Rep"] = allocation.assigned_names(dataset)
+    return table
+
+
+def formula_safe(text: str) -> str:
+    """Prefix text a spreadsheet would run as a formula with `'`; plain numbers stay as they are."""
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def export_csv(dataset: Dataset, allocation: Allocation) -> bytes:
+    table = export_table(dataset, allocation)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.itertuples(index=False):
+        writer.writerow([_csv_cell(column, value) for column, value in zip(table.columns, row)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(dataset: Dataset, allocation: Allocation) -> bytes:
+    """An Assignments sheet and a Settings sheet that records how the result was made."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    table = export_table(dataset, allocation)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Assignments"
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append([_xlsx_cell(column, value) for column, value in zip(table.columns, row)])
+    settings = workbook.create_sheet("Settings")
+    for name, value in settings_record(dataset, allocation):
+        settings.append([name, value])
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    return buffer.getvalue()
+
+
+def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str, object]]:
+    """What a reader needs to reproduce the export later."""
+    s = allocation.settings
+    return [
+        ("Threshold (employees)", s.threshold),
+        ("Weight ARR %", s.weights.arr),
+        ("Weight Accounts %", s.weights.accounts),
+        ("Weight Risk %", s.weights.risk),
+        ("Geo match bonus", s.preferences.geo),
+        ("Preserve owner bonus", s.preferences.preserve),
+        ("High-risk threshold", s.preferences.high_risk),
+        ("Data fingerprint", dataset.fingerprint),
+        ("Accounts", dataset.n_accounts),
+        ("Reps", dataset.n_reps),
+    ]
+
+
+def export_filename(dataset: Dataset, allocation: Allocation, extension: str) -> str:
+    """A file name that carries the settings, e.g. territories_t5000_w34-33-33_g0.05_p0.05_hr70_ab12cd.csv."""
+    s = allocation.settings
+    w = s.weights
+    return (f"territories_t{s.threshold}_w{w.arr}-{w.accounts}-{w.risk}_g{s.preferences.geo:.2f}"
+            f"_p{s.preferences.preserve:.2f}_hr{s.preferences.high_risk:g}_{dataset.fingerprint}"
+            f".{extension}")
+
+
+def _csv_cell(column: str, value) -> str:
+    if column in NUMERIC_COLUMNS:
+        return _number_text(value)
+    return formula_safe(str(value))
+
+
+def _xlsx_cell(column: str, value):
+    if column in NUMERIC_COLUMNS:
+        return int(value) if float(value).is_integer() else float(value)
+    text = str(value)
+    if column not in TEXT_COLUMNS and PLAIN_NUMBER.match(text):
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    return formula_safe(text)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry one fixed timestamp, so equal content gives equal bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, FIXED_TIME.timetuple()[:6])
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+

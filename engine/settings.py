@@ -1,0 +1,72 @@
+"""Settings of one allocation run: frozen, validated once, shared by CLI, dashboard and tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_GEO_BONUS = 0.05
+DEFAULT_PRESERVE_BONUS = 0.05
+DEFAULT_HIGH_RISK = 70
+MAX_BONUS = 0.10
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Whole-percent weights of the three drivers; they always sum to 100."""
+
+    arr: int = 34
+    accounts: int = 33
+    risk: int = 33
+
+    def __post_init__(self) -> None:
+        values = (self.arr, self.accounts, self.risk)
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+            raise ValueError(f"weights must be whole percents, got {values}")
+        if any(v < 0 or v > 100 for v in values) or sum(values) != 100:
+            raise ValueError(f"weights must be 0-100 and sum to 100, got {values}")
+
+    def fractions(self) -> tuple[float, float, float]:
+        """The weights as the spec's `w = percent / 100.0`."""
+        return self.arr / 100.0, self.accounts / 100.0, self.risk / 100.0
+
+    def as_list(self) -> list[int]:
+        return [self.arr, self.accounts, self.risk]
+
+    def without_risk(self) -> Weights:
+        """Risk forced to 0; ARR and accounts keep their ratio, ARR rounded half up (§2)."""
+        kept = self.arr + self.accounts
+        if kept == 0:
+            return Weights(50, 50, 0)
+        arr = (200 * self.arr + kept) // (2 * kept)  # round(100*a/kept) half up, in integers
+        return Weights(arr, 100 - arr, 0)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Preference bonuses and the high-risk cut-off."""
+
+    geo: float = DEFAULT_GEO_BONUS
+    preserve: float = DEFAULT_PRESERVE_BONUS
+    high_risk: float = DEFAULT_HIGH_RISK
+
+    def __post_init__(self) -> None:
+        for name in ("geo", "preserve"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= MAX_BONUS:
+                raise ValueError(f"{name} bonus must be between 0.00 and 0.10, got {value}")
+        if not 0 <= self.high_risk <= 100:
+            raise ValueError(f"high-risk threshold must be between 0 and 100, got {self.high_risk}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user chooses: threshold, weights and preferences."""
+
+    threshold: int
+    weights: Weights = field(default_factory=Weights)
+    preferences: Preferences = field(default_factory=Preferences)
+
+    def with_weights(self, weights: Weights) -> Settings:
+        return Settings(self.threshold, weights, self.preferences)
+
+    def with_threshold(self, threshold: int) -> Settings:
+        return Settings(threshold, self.weights, self.preferences)
