@@ -310,29 +310,33 @@ def _check_counts(reps: RawTable, accounts: RawTable, report: Report, limits: Li
 
 
 class _Problems:
-    """Groups a column's row problems so a file with thousands of bad rows stays readable."""
+    """A column's row problems, so a file with thousands of bad rows stays readable."""
 
     def __init__(self, table: RawTable, column: str, report: Report, error: bool = True):
         self.table, self.column, self.report, self.error = table, column, report, error
-        self.by_text: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.hits: list[tuple[int, str, str]] = []  # (row, value, problem) in row order
 
     def add(self, index: int, value: str, text: str) -> None:
-        self.by_text[text].append((self.table.row_numbers[index], value))
+        self.hits.append((self.table.row_numbers[index], value, text))
 
     def flush(self) -> None:
-        """Errors one a line (the first LISTED_PER_PROBLEM of each kind); warnings one per kind."""
-        for text, hits in self.by_text.items():
-            if not self.error:
-                rows = ", ".join(str(row) for row, _ in hits[:LISTED_PER_PROBLEM])
-                more = f" and {len(hits) - LISTED_PER_PROBLEM:,} more" if len(hits) > LISTED_PER_PROBLEM else ""
-                self.report.warning(f"{text} in {len(hits):,} row(s): {rows}{more}",
-                                    file=self.table.file, column=self.column)
-                continue
-            for row, value in hits[:LISTED_PER_PROBLEM]:
+        """Errors one a line, in row order, the first LISTED_PER_PROBLEM of each kind; warnings
+        one line per kind with the rows."""
+        by_text: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for row, value, text in self.hits:
+            by_text[text].append((row, value))
+            if self.error and len(by_text[text]) <= LISTED_PER_PROBLEM:
                 self.report.error(text, file=self.table.file, row=row, column=self.column, value=value)
-            if len(hits) > LISTED_PER_PROBLEM:
-                self.report.error(f"{len(hits) - LISTED_PER_PROBLEM:,} more rows have the same "
-                                  f"problem: {text}", file=self.table.file, column=self.column)
+        for text, hits in by_text.items():
+            more = len(hits) - LISTED_PER_PROBLEM
+            if self.error and more > 0:
+                self.report.error(f"{more:,} more rows have the same problem: {text}",
+                                  file=self.table.file, column=self.column)
+            elif not self.error:
+                rows = ", ".join(str(row) for row, _ in hits[:LISTED_PER_PROBLEM])
+                self.report.warning(f"{text} in {len(hits):,} row(s): {rows}"
+                                    + (f" and {more:,} more" if more > 0 else ""),
+                                    file=self.table.file, column=self.column)
 
 
 def parse_number(text: str) -> tuple[float | None, str | None]:
