@@ -121,3 +121,8 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
         super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
+    def write(self, filename, arcname=None, *args, **kwargs):
+        """openpyxl adds worksheets from temporary files: store their bytes, not their mtime."""
+        with open(filename, "rb") as handle:
+            self.writestr(arcname or str(filename), handle.read())
+

@@ -1,0 +1,78 @@
+"""ALLOCATION.md §6: every assignment explained, with the rule that decided it."""
+import pytest
+
+from engine import allocate
+from engine.audit import audit_step, iter_audit, segment_reason
+
+from .conftest import account, load, rep, settings
+
+NO_BONUS = dict(geo=0.0, preserve=0.0)
+
+
+def test_segment_reasons():
+    assert segment_reason("Enterprise", 53_000, 2750) == "Enterprise (threshold 2,750: 53,000 ≥ 2,750)"
+    assert segment_reason("Mid-Market", 450, 2750) == "Mid-Market (threshold 2,750: 450 < 2,750)"
+
+
+def steps(dataset, s):
+    return list(iter_audit(dataset, allocate(dataset, s)))
+
+
+def test_alphabetical_tie_reason():
+    d = load([account("A1", 100_000, location="WA", owner="Zed")], [rep("Charlie"), rep("Alice"), rep("Bob")])
+    (step,) = steps(d, settings())
+    assert step.winner == "Alice"
+    assert step.reason.startswith("Tied with Bob, alphabetical")
+
+
+def test_lower_current_arr_tie_reason():
+    d = load([account(f"A{i}", arr) for i, arr in enumerate([400, 300, 200, 100])], [rep("A"), rep("B")])
+    third = steps(d, settings(weights=(0, 100, 0), **NO_BONUS))[2]
+    assert third.winner == "B"
+    assert third.reason == "Tied with A, lower current ARR ($300 vs $400)."
+
+
+def test_highest_need_reason():
+    d = load([account("A1", 500), account("A2", 400)], [rep("RepA"), rep("RepB")])
+    second = steps(d, settings(weights=(100, 0, 0), **NO_BONUS))[1]
+    assert second.winner == "RepB"
+    assert second.reason.startswith("Highest need: blended 1.0000, next RepA at ")
+
+
+def test_bonus_reason_when_it_decides():
+    d = load([account("A1", 100), account("A2", 100), account("A3", 10, owner="Ann", location="CA")],
+             [rep("Ann", location="CA"), rep("Bob")])
+    third = steps(d, settings(weights=(0, 100, 0), geo=0.1, preserve=0.1))[2]
+    assert third.winner == "Ann"
+    assert third.reason.startswith("Bonuses lifted it over Bob, the rep with the highest need")
+
+
+def test_step_shows_running_totals_scores_and_winner(fixture12):
+    s = settings(threshold=5000, weights=(33, 33, 34))
+    all_steps = steps(fixture12, s)
+    assert len(all_steps) == 12
+    last_ent = [x for x in all_steps if x.segment == "Enterprise"][-1]
+    assert last_ent.step == last_ent.steps == 6
+    assert sum(r.accounts for r in last_ent.rows) == 5
+    assert sum(r.winner for r in last_ent.rows) == 1
+    winner_row = next(r for r in last_ent.rows if r.winner)
+    assert winner_row.rep == last_ent.winner
+    assert winner_row.total == max(r.total for r in last_ent.rows)
+
+
+def test_random_access_step_equals_replayed_step(fixture12):
+    s = settings(threshold=5000, weights=(33, 33, 34))
+    a = allocate(fixture12, s)
+    for replayed in iter_audit(fixture12, a):
+        assert audit_step(fixture12, a, replayed.segment, replayed.step) == replayed
+
+
+def test_audit_winners_match_the_allocation(fixture12):
+    a = allocate(fixture12, settings(threshold=5000))
+    for step in iter_audit(fixture12, a):
+        assert a.assigned_names(fixture12)[step.account] == step.winner
+
+
+def test_unassigned_accounts_have_no_step():
+    d = load([account("E1", 100, employees=5000), account("M1", 100, employees=10)], [rep("Ent")])
+    assert [s.account_id for s in steps(d, settings(threshold=1000))] == ["E1"]

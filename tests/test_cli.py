@@ -1,0 +1,110 @@
+"""CLI.md: commands, outputs, exit statuses, messages without tracebacks."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ACCOUNT_HEADER, DATA, account, csv_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ["--reps", str(DATA / "fixture12" / "reps.csv"), "--accounts", str(DATA / "fixture12" / "accounts.csv")]
+KNOWN = ["--threshold", "5000", "--weights", "33,33,34"]
+
+
+def cli(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_allocate_writes_export_audit_and_summary(tmp_path):
+    out, audit, summary = tmp_path / "o.csv", tmp_path / "a.csv", tmp_path / "s.json"
+    result = cli("allocate", *FIXTURE, *KNOWN, "--out", str(out), "--audit", str(audit), "--summary", str(summary))
+    assert result.returncode == 0, result.stderr
+    assert "Enterprise" in result.stdout and "Overall" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["Assigned_Rep"] for r in rows][:3] == ["Bob Smith", "Bob Smith", "Carol Williams"]
+    data = json.loads(summary.read_text())
+    assert data["threshold"] == 5000 and data["weights"] == [33, 33, 34]
+    ent = data["segments"]["Enterprise"]
+    assert {k: ent[k] for k in ("reps", "accounts", "arr", "unassigned")} == {
+        "reps": 3, "accounts": 6, "arr": 3_280_000.0, "unassigned": 0}
+    assert set(ent["fairness"]) == {"arr", "accounts", "risk", "custom", "balanced"}
+    assert set(data["overall"]) == {"custom", "balanced"}
+    audit_rows = list(csv.DictReader(io.StringIO(audit.read_text())))
+    assert len(audit_rows) == 12 * 3
+    assert sum(r["winner"] == "yes" for r in audit_rows) == 12
+
+
+def test_optimize_prints_json():
+    result = cli("optimize", *FIXTURE, *KNOWN)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["evaluated"] == 5151 and sum(data["weights"]) == 100
+    assert set(data["balanced"]) == {"overall", "Enterprise", "Mid-Market"}
+    assert data["current"]["weights"] == [33, 33, 34]
+
+
+def test_sensitivity_csv_with_empty_cells_for_na(tmp_path):
+    result = cli("sensitivity", *FIXTURE, *KNOWN)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["threshold", "balanced", "custom", "deal_size_ratio", "enterprise_accounts",
+                       "mid_market_accounts"]
+    assert rows[1][:4] == ["0", "", "", ""]
+    assert cli("sensitivity", *FIXTURE, "--out", str(tmp_path / "s.csv")).returncode == 0
+    assert (tmp_path / "s.csv").read_text().startswith("threshold,")
+
+
+def test_validate_ok_and_workbook_input(tmp_path):
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["Rep_Name", "Segment", "Location"])
+    book.active.append(["Ann", "E", "CA"])
+    accounts = book.create_sheet("Whatever")
+    accounts.append(ACCOUNT_HEADER)
+    accounts.append(["A1", "Co", "Ann", 100, 10, "CA", 5])
+    book.save(tmp_path / "w.xlsx")
+    result = cli("validate", "--workbook", str(tmp_path / "w.xlsx"))
+    assert result.returncode == 0 and "OK: 1 accounts, 1 reps." in result.stdout
+    assert cli("allocate", "--workbook", str(tmp_path / "w.xlsx")).returncode == 0
+
+
+def test_invalid_input_exits_2_with_every_error_and_no_traceback(tmp_path):
+    (tmp_path / "a.csv").write_bytes(csv_bytes(ACCOUNT_HEADER, [account("A1", "1.2M"), account("A1", -1)]))
+    result = cli("allocate", "--reps", str(DATA / "fixture12" / "reps.csv"), "--accounts", str(tmp_path / "a.csv"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        'error: a.csv, row 3, column Account_ID: "A1" duplicates row 2',
+        'error: a.csv, row 2, column ARR: "1.2M" is not a number; expected e.g. 1200000, 1,200,000 or $1,200,000',
+        'error: a.csv, row 3, column ARR: "-1" is negative; expected 0 or more']
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--reps", "/no/such.csv", "--accounts", "/no/a.csv"], "cannot be read"),
+    (["--reps", "x.csv"], "--reps and --accounts go together"),
+    (["--weights", "50,50,50"], "not three whole percents"),
+    (["--geo", "0.5"], "geo bonus must be between 0.00 and 0.10"),
+])
+def test_bad_arguments_exit_2_without_traceback(args, fragment):
+    result = cli("allocate", *args)
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_warnings_go_to_stderr_and_keep_status_0():
+    result = cli("validate")  # the bundled demo data has deliberate messy spellings
+    assert result.returncode == 0
+    assert "warning:" in result.stderr and "Calif." in result.stderr
+
+
+def test_default_is_demo_data_from_any_directory(tmp_path):
+    result = cli("allocate", cwd=tmp_path)
+    assert result.returncode == 0 and "2,000 accounts, 24 reps" in result.stdout

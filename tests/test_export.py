@@ -1,0 +1,81 @@
+"""DATA.md "Export": columns, order, formula safety, numbers, reproducible bytes."""
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from engine import allocate
+from engine.export import export_csv, export_filename, export_xlsx, formula_safe
+
+from .conftest import ACCOUNT_HEADER, account, load, rep, settings
+
+HEADER = ["Industry", *[h if h != "Original_Rep" else "Current_Rep" for h in ACCOUNT_HEADER]]
+
+
+def dataset():
+    rows = [["=HYPERLINK(\"x\")", "B2", "@evil", "Alice", "$1,500", "1,000", "CA", "80"],
+            ["-5", "00123", "+cmd", "Zed", "250.5", "20", "\tTX", ""],
+            ["Retail", "NA", "Plain Co", "Bob", "100", "30", "NY", "10"]]
+    return load(rows, [rep("Alice", "Enterprise", "CA"), rep("Bob", "Enterprise", "NY")],
+                account_header=HEADER)
+
+
+def rows_of(data: bytes):
+    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_columns_in_original_order_current_rep_renamed_plus_segment_and_assigned():
+    d = dataset()
+    header = rows_of(export_csv(d, allocate(d, settings(threshold=500))))[0]
+    assert header == ["Industry", "Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees",
+                      "Location", "Risk_Score", "Segment", "Assigned_Rep"]
+
+
+def test_one_row_per_account_in_input_order_with_formula_safety():
+    d = dataset()
+    rows = rows_of(export_csv(d, allocate(d, settings(threshold=500))))[1:]
+    assert [r[1] for r in rows] == ["B2", "00123", "NA"]
+    assert rows[0][0] == "'=HYPERLINK(\"x\")" and rows[0][2] == "'@evil"
+    assert rows[1][0] == "-5"                   # a number stays a number
+    assert rows[1][2] == "'+cmd" and rows[1][6] == "'\tTX"
+    assert [r[4] for r in rows] == ["1500", "250.5", "100"]  # parsed numbers, no money format
+    assert [r[8] for r in rows] == ["Enterprise", "Mid-Market", "Mid-Market"]
+
+
+def test_unassigned_accounts_have_empty_assigned_rep():
+    d = dataset()
+    rows = rows_of(export_csv(d, allocate(d, settings(threshold=500))))[1:]
+    assert rows[0][9] in ("Alice", "Bob") and rows[1][9] == "" and rows[2][9] == ""
+
+
+def test_formula_safe():
+    assert [formula_safe(t) for t in ["=1+1", "+1", "-1", "-x", "@a", "\tb", "\rc", "ok", "1.5"]] == [
+        "'=1+1", "'+1", "-1", "'-x", "'@a", "'\tb", "'\rc", "ok", "1.5"]
+
+
+def test_same_state_exported_twice_is_byte_identical():
+    d = dataset()
+    s = settings(threshold=500)
+    assert export_csv(d, allocate(d, s)) == export_csv(dataset(), allocate(dataset(), s))
+    first = export_xlsx(d, allocate(d, s))
+    import time
+    time.sleep(1.1)  # a timestamp in the file would now differ
+    assert export_xlsx(d, allocate(d, s)) == first
+
+
+def test_workbook_keeps_numbers_text_and_records_settings():
+    d = dataset()
+    a = allocate(d, settings(threshold=500, weights=(50, 25, 25)))
+    book = load_workbook(io.BytesIO(export_xlsx(d, a)))
+    sheet = book["Assignments"]
+    assert sheet["B3"].value == "00123" and sheet["E2"].value == 1500 and sheet["E3"].value == 250.5
+    assert sheet["A3"].value == -5 and sheet["A2"].value == "'=HYPERLINK(\"x\")"
+    recorded = {row[0].value: row[1].value for row in book["Settings"].iter_rows()}
+    assert recorded["Threshold (employees)"] == 500 and recorded["Weight ARR %"] == 50
+    assert recorded["Data fingerprint"] == d.fingerprint
+
+
+def test_file_name_carries_settings():
+    d = dataset()
+    name = export_filename(d, allocate(d, settings(threshold=500)), "csv")
+    assert name == f"territories_t500_w34-33-33_g0.05_p0.05_hr70_{d.fingerprint}.csv"

@@ -1,0 +1,48 @@
+"""ALLOCATION.md §5: one point per slider stop, N/A where a segment is empty."""
+import numpy as np
+import pytest
+
+from engine import allocate
+from engine.sensitivity import sensitivity, sensitivity_thresholds
+
+from .conftest import account, load, rep, settings
+
+
+def test_one_point_per_slider_stop():
+    employees = np.array([450.0, 2600.0, 5200.0])
+    assert sensitivity_thresholds(employees, 2000) == [0, 1000, 2000, 3000, 4000, 5000, 6000]
+
+
+def test_current_threshold_included_even_off_the_grid():
+    assert 2750 in sensitivity_thresholds(np.array([450.0, 5200.0]), 2750)
+
+
+def test_at_most_400_points_evenly_spaced_with_current():
+    employees = np.array([0.0, 1_000_000.0])
+    points = sensitivity_thresholds(employees, 123_456)
+    assert len(points) <= 400
+    assert points[0] == 0 and points[-1] == 1_000_000 and 123_456 in points
+    gaps = np.diff([p for p in points if p != 123_456])
+    assert gaps.max() - gaps.min() <= 1000
+
+
+def test_points_match_full_allocations_and_empty_segments_are_na(fixture12):
+    s = settings(threshold=5000, weights=(33, 33, 34))
+    result = sensitivity(fixture12, s)
+    by_threshold = {p.threshold: p for p in result.points}
+    assert by_threshold[0].balanced is None and by_threshold[0].deal_size_ratio is None
+    assert by_threshold[0].mid_market.accounts == 0 and by_threshold[0].enterprise.accounts == 12
+    assert max(by_threshold) == 12_000 and by_threshold[12_000].enterprise.accounts == 1
+    point = by_threshold[5000]
+    a = allocate(fixture12, s)
+    assert point.balanced == a.overall_balanced and point.custom == a.overall_custom
+    ent = fixture12.arr[fixture12.employees >= 5000]
+    mid = fixture12.arr[fixture12.employees < 5000]
+    assert point.deal_size_ratio == pytest.approx(ent.mean() / mid.mean())
+    assert point.enterprise.arr_per_rep == pytest.approx(ent.sum() / 3)
+
+
+def test_progress_reaches_one(fixture12):
+    seen = []
+    sensitivity(fixture12, settings(threshold=5000), progress=seen.append)
+    assert seen[-1] == 1.0
