@@ -90,6 +90,27 @@ class SegmentInputs:
     owner: np.ndarray        # local rep index, -1 when the owner is not a rep of this segment
     rep_location: np.ndarray
     targets: Targets
+    group: np.ndarray        # the kernel's view of locations: see location_groups
+    rep_group: np.ndarray
+    group_start: np.ndarray
+    group_reps: np.ndarray
+
+    def kernel_arrays(self) -> tuple:
+        """The per-account and per-rep arrays kernels.greedy_segment takes, in its order."""
+        return (self.arr, self.high, self.group, self.owner, self.rep_group, self.group_start,
+                self.group_reps)
+
+
+def location_groups(location: np.ndarray, rep_location: np.ndarray):
+    """Reps grouped by location code: each account's group (-1 if no rep shares its location),
+    each rep's group, and the reps of group g as group_reps[group_start[g]:group_start[g+1]]."""
+    codes, rep_group = np.unique(rep_location, return_inverse=True)
+    group_reps = np.argsort(rep_group, kind="stable")
+    group_start = np.searchsorted(rep_group[group_reps], np.arange(len(codes) + 1))
+    position = np.minimum(np.searchsorted(codes, location), max(len(codes) - 1, 0))
+    found = (codes[position] == location) if len(codes) else np.zeros(len(location), dtype=bool)
+    group = np.where(found, position, -1)
+    return group.astype(np.int64), rep_group.astype(np.int64), group_start.astype(np.int64), group_reps.astype(np.int64)
 
 
 def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray,
@@ -100,12 +121,14 @@ def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray,
     local = np.full(dataset.n_reps + 1, -1, dtype=np.int64)  # slot -1 maps "no owner" to -1
     local[reps] = np.arange(len(reps))
     arr = dataset.arr[accounts]
+    location = dataset.account_location_code[accounts]
+    rep_location = dataset.rep_location_code[reps]
+    group, rep_group, group_start, group_reps = location_groups(location, rep_location)
     return SegmentInputs(
-        name=name, accounts=accounts, reps=reps, arr=arr, high=high[accounts],
-        location=dataset.account_location_code[accounts],
-        owner=local[dataset.owner[accounts]],
-        rep_location=dataset.rep_location_code[reps],
+        name=name, accounts=accounts, reps=reps, arr=arr, high=high[accounts], location=location,
+        owner=local[dataset.owner[accounts]], rep_location=rep_location,
         targets=segment_targets(arr, high[accounts], len(reps)),
+        group=group, rep_group=rep_group, group_start=group_start, group_reps=group_reps,
     )
 
 
@@ -149,8 +172,7 @@ def _greedy_fast(inputs: SegmentInputs, settings: Settings) -> np.ndarray:
     n = len(inputs.reps)
     t = inputs.targets
     prefs = settings.preferences
-    kernels.greedy_segment(inputs.arr, inputs.high, inputs.location, inputs.owner,
-                           inputs.rep_location, *settings.weights.fractions(), prefs.geo,
+    kernels.greedy_segment(*inputs.kernel_arrays(), *settings.weights.fractions(), prefs.geo,
                            prefs.preserve, t.arr, t.accounts, t.risk, winners,
                            np.zeros(n), np.zeros(n), np.zeros(n))
     return winners

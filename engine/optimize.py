@@ -94,7 +94,7 @@ def _segment_scorers(dataset: Dataset, settings: Settings):
             scorers.append(lambda block: np.full(len(block), np.nan))
             continue
         scorers.append(lambda block, s=s: kernels.balanced_for_weights(
-            block, s.arr, s.high, s.location, s.owner, s.rep_location, prefs.geo, prefs.preserve,
+            block, *s.kernel_arrays(), prefs.geo, prefs.preserve,
             s.targets.arr, s.targets.accounts, s.targets.risk, dataset.has_risk))
     return scorers
 

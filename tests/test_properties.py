@@ -1,5 +1,6 @@
 """Engine invariants as hypothesis properties, and the fast path against the plain reference."""
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from engine import allocate, allocate_reference
@@ -123,3 +124,22 @@ def test_fast_path_equals_reference_on_generated_data():
     for weights in ((34, 33, 33), (100, 0, 0), (0, 100, 0), (10, 20, 70)):
         s = settings(threshold=2000, weights=weights)
         assert (allocate(result.dataset, s).assigned == allocate_reference(result.dataset, s).assigned).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_path_equals_reference_with_many_reps_per_location(seed):
+    """Dozens of reps share each location, so the tournament tree and the location groups
+    decide together; ARR rounded to 10,000 makes exact ties frequent."""
+    rng = np.random.default_rng(seed)
+    n, m = 400, 48
+    reps = [rep(f"R{j:02d}", "Enterprise" if j % 3 else "MM", ["CA", "NY", "tx", ""][j % 4]) for j in range(m)]
+    owners = [f"r{j:02d}" for j in range(m)] + ["Gone"]
+    accounts = [account(f"A{i:04d}", int(rng.integers(0, 8)) * 10_000, employees=int(rng.integers(1, 5)) * 1000,
+                        location=["CA", "ny", "TX", "WA", ""][int(rng.integers(0, 5))],
+                        owner=owners[int(rng.integers(0, m + 1))], risk=int(rng.integers(0, 101)))
+                for i in range(n)]
+    d = load(accounts, reps)
+    for weights, geo, preserve in (((34, 33, 33), 0.05, 0.05), ((0, 100, 0), 0.1, 0.0),
+                                   ((100, 0, 0), 0.0, 0.1), ((20, 20, 60), 0.01, 0.02)):
+        s = settings(threshold=3000, weights=weights, geo=geo, preserve=preserve)
+        assert (allocate(d, s).assigned == allocate_reference(d, s).assigned).all()
