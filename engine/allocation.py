@@ -70,11 +70,17 @@ def high_risk_mask(dataset: Dataset, high_risk: float) -> np.ndarray:
         return np.nan_to_num(dataset.risk, nan=-math.inf) >= high_risk
 
 
+def ordered_sum(values: np.ndarray) -> float:
+    """Left-to-right sum. Over accounts in processing order (a canonical order) it does not
+    depend on the order of input rows, and a compiled loop gets the same bits."""
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
 def segment_targets(arr: np.ndarray, high: np.ndarray, n_reps: int) -> Targets:
-    """Per-rep targets; fsum makes them independent of the order of input rows."""
+    """Per-rep targets from the segment's accounts in processing order."""
     if n_reps == 0:
         return Targets(0.0, 0.0, 0.0)
-    return Targets(math.fsum(arr) / n_reps, len(arr) / n_reps, math.fsum(arr[high]) / n_reps)
+    return Targets(ordered_sum(arr) / n_reps, len(arr) / n_reps, ordered_sum(arr[high]) / n_reps)
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,7 +245,7 @@ def _segment_result(inputs: SegmentInputs, local_winners: np.ndarray, weights: W
     return SegmentAllocation(
         name=inputs.name, reps=inputs.reps, accounts=inputs.accounts,
         winners=np.where(assigned, inputs.reps[np.maximum(local_winners, 0)] if n else -1, -1),
-        rep_arr=rep_arr, rep_accounts=rep_accounts, rep_risk=rep_risk, arr=math.fsum(inputs.arr),
+        rep_arr=rep_arr, rep_accounts=rep_accounts, rep_risk=rep_risk, arr=ordered_sum(inputs.arr),
         targets=inputs.targets,
         fairness=segment_fairness(rep_arr, rep_accounts, rep_risk, weights, has_risk),
     )

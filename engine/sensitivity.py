@@ -1,17 +1,19 @@
 """ALLOCATION.md §5: Overall scores and the deal-size ratio at every slider stop."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .allocation import allocate, effective_settings
+from . import kernels
+from .allocation import allocate_reference, effective_settings, high_risk_mask, segment_inputs
 from .dataset import ENTERPRISE, MID_MARKET, SLIDER_STEP, Dataset, slider_range
-from .progress import Progress, report
+from .fairness import overall
+from .progress import Progress, chunks, report
 from .settings import Settings, Weights
 
 MAX_POINTS = 400
+CHUNK = 32  # thresholds between progress reports
 
 
 @dataclass(frozen=True)
@@ -59,25 +61,49 @@ def sensitivity_thresholds(employees: np.ndarray, current: int, max_points: int 
 
 
 def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None) -> Sensitivity:
-    thresholds = sensitivity_thresholds(dataset.employees, settings.threshold)
+    """All thresholds in one compiled pass per chunk, spread over the cores."""
+    settings = effective_settings(dataset, settings)
+    thresholds = np.array(sensitivity_thresholds(dataset.employees, settings.threshold), dtype=np.float64)
+    high = high_risk_mask(dataset, settings.preferences.high_risk)
+    everyone = np.ones(dataset.n_accounts, dtype=bool)
+    e = segment_inputs(dataset, ENTERPRISE, everyone, high)
+    m = segment_inputs(dataset, MID_MARKET, ~everyone, high)
+    prefs = settings.preferences
+    rows = np.empty((len(thresholds), 8))
+    for start, stop in chunks(len(thresholds), CHUNK):
+        rows[start:stop] = kernels.scores_at_thresholds(
+            thresholds[start:stop], dataset.employees[dataset.order], e.arr, e.high,
+            *e.kernel_arrays()[2:], *m.kernel_arrays()[2:], *settings.weights.fractions(),
+            prefs.geo, prefs.preserve, dataset.has_risk)
+        report(progress, stop / len(thresholds))
+    points = [_point(int(t), row, len(e.reps), len(m.reps)) for t, row in zip(thresholds, rows)]
+    return Sensitivity(points, settings.threshold, settings.weights)
+
+
+def sensitivity_reference(dataset: Dataset, settings: Settings) -> Sensitivity:
+    """The same curve from one plain-Python allocation per threshold (for tests)."""
+    settings = effective_settings(dataset, settings)
     points = []
-    for done, threshold in enumerate(thresholds, start=1):
-        points.append(_point(dataset, settings.with_threshold(threshold)))
-        report(progress, done / len(thresholds))
-    return Sensitivity(points, settings.threshold, effective_settings(dataset, settings).weights)
+    for threshold in sensitivity_thresholds(dataset.employees, settings.threshold):
+        a = allocate_reference(dataset, settings.with_threshold(threshold))
+        e, m = a.segments[ENTERPRISE], a.segments[MID_MARKET]
+        row = [e.fairness.balanced, e.fairness.custom, len(e.accounts), e.arr,
+               m.fairness.balanced, m.fairness.custom, len(m.accounts), m.arr]
+        points.append(_point(threshold, np.array([np.nan if v is None else v for v in row]),
+                             len(e.reps), len(m.reps)))
+    return Sensitivity(points, settings.threshold, settings.weights)
 
 
-def _point(dataset: Dataset, settings: Settings) -> SensitivityPoint:
-    allocation = allocate(dataset, settings)
-    parts = {}
-    for name in (ENTERPRISE, MID_MARKET):
-        segment = allocation.segments[name]
-        parts[name] = SegmentPoint(len(segment.accounts), math.fsum(dataset.arr[segment.accounts]),
-                                   len(segment.reps))
-    e, m = parts[ENTERPRISE], parts[MID_MARKET]
+def _point(threshold: int, row: np.ndarray, enterprise_reps: int, mid_market_reps: int) -> SensitivityPoint:
+    e = SegmentPoint(int(row[2]), float(row[3]), enterprise_reps)
+    m = SegmentPoint(int(row[6]), float(row[7]), mid_market_reps)
     if e.accounts == 0 or m.accounts == 0:
-        return SensitivityPoint(settings.threshold, None, None, None, e, m)
+        return SensitivityPoint(threshold, None, None, None, e, m)
     mid_average = m.arr / m.accounts
     ratio = (e.arr / e.accounts) / mid_average if mid_average > 0 else None
-    return SensitivityPoint(settings.threshold, allocation.overall_balanced, allocation.overall_custom,
+    return SensitivityPoint(threshold, overall(_present(row[[0, 4]])), overall(_present(row[[1, 5]])),
                             ratio, e, m)
+
+
+def _present(values: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else float(v) for v in values]

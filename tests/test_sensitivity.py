@@ -3,9 +3,12 @@ import numpy as np
 import pytest
 
 from engine import allocate
-from engine.sensitivity import sensitivity, sensitivity_thresholds
+from hypothesis import HealthCheck, given, settings as hsettings
+
+from engine.sensitivity import sensitivity, sensitivity_reference, sensitivity_thresholds
 
 from .conftest import account, load, rep, settings
+from .test_properties import datasets, user_settings
 
 
 def test_one_point_per_slider_stop():
@@ -46,3 +49,19 @@ def test_progress_reaches_one(fixture12):
     seen = []
     sensitivity(fixture12, settings(threshold=5000), progress=seen.append)
     assert seen[-1] == 1.0
+
+
+def close(x, y):
+    return (x is None and y is None) or (x is not None and y is not None and abs(x - y) <= 1e-9 * max(1, abs(y)))
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(), user_settings())
+def test_compiled_curve_equals_plain_allocations(data, s):
+    d = load(*data)
+    fast, slow = sensitivity(d, s), sensitivity_reference(d, s)
+    assert [p.threshold for p in fast.points] == [p.threshold for p in slow.points]
+    for f, p in zip(fast.points, slow.points):
+        assert f.enterprise == p.enterprise and f.mid_market.accounts == p.mid_market.accounts
+        assert close(f.balanced, p.balanced) and close(f.custom, p.custom)
+        assert close(f.deal_size_ratio, p.deal_size_ratio)
