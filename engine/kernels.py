@@ -7,7 +7,8 @@ rounding keeps both), so a rep without a bonus can only win if it has the highes
 The winner is therefore among: the rep with the highest blended need (ties ordered exactly as
 the spec's tie-break: lower current ARR, then tie-break order), the reps sharing the account's
 location, and the account's owner. Only the winner's need changes after an assignment, so a
-tournament tree over the reps finds the first in O(log reps).
+tournament tree over the reps finds the first in O(log reps); locations with many reps get a
+tree of their own (see greedy_segment).
 """
 from __future__ import annotations
 

@@ -65,3 +65,9 @@ def test_compiled_curve_equals_plain_allocations(data, s):
         assert f.enterprise == p.enterprise and f.mid_market.accounts == p.mid_market.accounts
         assert close(f.balanced, p.balanced) and close(f.custom, p.custom)
         assert close(f.deal_size_ratio, p.deal_size_ratio)
+
+
+def test_cancel_between_chunks(fixture12):
+    from engine.progress import Cancelled
+    with pytest.raises(Cancelled):
+        sensitivity(fixture12, settings(threshold=5000), progress=lambda fraction: False)
