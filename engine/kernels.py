@@ -194,19 +194,26 @@ def driver_score(values):
 
 
 @njit(cache=True)
-def balanced_score(c_arr, c_cnt, c_risk, use_risk):
-    """Plain mean of the driver scores that are not N/A."""
+def custom_score(c_arr, c_cnt, c_risk, use_risk, w_arr, w_cnt, w_risk):
+    """The user's weights over the driver scores that are not N/A, renormalised."""
     total = 0.0
-    count = 0
+    weight_sum = 0.0
     for k in range(3):
         if k == 2 and not use_risk:
             continue
         values = c_arr if k == 0 else (c_cnt if k == 1 else c_risk)
+        weight = w_arr if k == 0 else (w_cnt if k == 1 else w_risk)
         score = driver_score(values)
         if not np.isnan(score):
-            total += score
-            count += 1
-    return total / count if count > 0 else np.nan
+            total += score * weight
+            weight_sum += weight
+    return total / weight_sum if weight_sum > 0.0 else np.nan
+
+
+@njit(cache=True)
+def balanced_score(c_arr, c_cnt, c_risk, use_risk):
+    """Plain mean of the driver scores that are not N/A (Custom with equal weights)."""
+    return custom_score(c_arr, c_cnt, c_risk, use_risk, 1.0, 1.0, 1.0)
 
 
 @njit(parallel=True, cache=True)
@@ -226,23 +233,6 @@ def balanced_for_weights(weights, arr, high, group, owner, rep_group, group_star
                        t_arr, t_cnt, t_risk, winners, c_arr, c_cnt, c_risk)
         out[t] = balanced_score(c_arr, c_cnt, c_risk, use_risk)
     return out
-
-
-@njit(cache=True)
-def custom_score(c_arr, c_cnt, c_risk, use_risk, w_arr, w_cnt, w_risk):
-    """The user's weights over the driver scores that are not N/A, renormalised."""
-    total = 0.0
-    weight_sum = 0.0
-    for k in range(3):
-        if k == 2 and not use_risk:
-            continue
-        values = c_arr if k == 0 else (c_cnt if k == 1 else c_risk)
-        weight = w_arr if k == 0 else (w_cnt if k == 1 else w_risk)
-        score = driver_score(values)
-        if not np.isnan(score):
-            total += score * weight
-            weight_sum += weight
-    return total / weight_sum if weight_sum > 0.0 else np.nan
 
 
 @njit(cache=True)
