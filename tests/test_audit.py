@@ -1,5 +1,4 @@
 """ALLOCATION.md §6: every assignment explained, with the rule that decided it."""
-import pytest
 
 from engine import allocate
 from engine.audit import audit_step, iter_audit, segment_reason

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from engine import allocate
 from engine.export import export_csv, export_filename, export_xlsx, formula_safe
 
-from .conftest import ACCOUNT_HEADER, account, load, rep, settings
+from .conftest import ACCOUNT_HEADER, load, rep, settings
 
 HEADER = ["Industry", *[h if h != "Original_Rep" else "Current_Rep" for h in ACCOUNT_HEADER]]
 

@@ -7,7 +7,7 @@ from engine import Weights, allocate
 from engine.optimize import best_triple, optimize_weights, optimize_weights_reference, weight_triples
 from engine.progress import Cancelled
 
-from .conftest import account, load, rep, settings
+from .conftest import load, rep, settings
 from .test_properties import datasets, user_settings
 
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings as hsettings
 
 from engine.sensitivity import sensitivity, sensitivity_reference, sensitivity_thresholds
 
-from .conftest import account, load, rep, settings
+from .conftest import load, settings
 from .test_properties import datasets, user_settings
 
 
