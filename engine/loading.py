@@ -152,9 +152,7 @@ def _collector_paused():
 
 
 def _decode_csv(source: Source, report: Report, limits: Limits) -> str | None:
-    if len(source.data) > limits.max_bytes:
-        report.error(f"is {len(source.data) / 1e6:.1f} MB; the limit is "
-                     f"{limits.max_bytes / 1e6:.0f} MB", file=source.name)
+    if _too_large(source, report, limits):
         return None
     if source.data.startswith(ZIP_MAGIC):
         report.error("is an Excel workbook or other zip file, not a CSV: upload it alone",
@@ -172,6 +170,15 @@ def _decode_csv(source: Source, report: Report, limits: Limits) -> str | None:
     return None
 
 
+def _too_large(source: Source, report: Report, limits: Limits) -> bool:
+    """The per-upload size cap, checked before anything is decoded or unzipped."""
+    if len(source.data) <= limits.max_bytes:
+        return False
+    report.error(f"is {len(source.data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB",
+                 file=source.name)
+    return True
+
+
 def detect_delimiter(header_line: str) -> str:
     """Comma, semicolon or tab: whichever the header line uses most (comma on a tie)."""
     return max((",", ";", "\t"), key=header_line.count)
@@ -179,9 +186,7 @@ def detect_delimiter(header_line: str) -> str:
 
 def read_workbook(book: Source, report: Report, limits: Limits) -> list[RawTable]:
     """Every non-empty sheet of an .xlsx file as text, after checking it is safe to open."""
-    if len(book.data) > limits.max_bytes:
-        report.error(f"is {len(book.data) / 1e6:.1f} MB; the limit is "
-                     f"{limits.max_bytes / 1e6:.0f} MB", file=book.name)
+    if _too_large(book, report, limits):
         return []
     try:
         with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
