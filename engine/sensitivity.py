@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .allocation import allocate_reference, effective_settings, high_risk_mask, segment_inputs
+from .allocation import Allocation, allocate_reference, effective_settings, high_risk_mask, segment_inputs
 from .dataset import ENTERPRISE, MID_MARKET, SLIDER_STEP, Dataset, slider_range
 from .fairness import overall
 from .progress import Progress, chunks, report
@@ -85,13 +85,17 @@ def sensitivity_reference(dataset: Dataset, settings: Settings) -> Sensitivity:
     settings = effective_settings(dataset, settings)
     points = []
     for threshold in sensitivity_thresholds(dataset.employees, settings.threshold):
-        a = allocate_reference(dataset, settings.with_threshold(threshold))
-        e, m = a.segments[ENTERPRISE], a.segments[MID_MARKET]
-        row = [e.fairness.balanced, e.fairness.custom, len(e.accounts), e.arr,
-               m.fairness.balanced, m.fairness.custom, len(m.accounts), m.arr]
-        points.append(_point(threshold, np.array([np.nan if v is None else v for v in row]),
-                             len(e.reps), len(m.reps)))
+        points.append(point_of(allocate_reference(dataset, settings.with_threshold(threshold))))
     return Sensitivity(points, settings.threshold, settings.weights)
+
+
+def point_of(allocation: Allocation) -> SensitivityPoint:
+    """The sensitivity point of an allocation already made (the current threshold's point)."""
+    e, m = allocation.segments[ENTERPRISE], allocation.segments[MID_MARKET]
+    row = [e.fairness.balanced, e.fairness.custom, len(e.accounts), e.arr,
+           m.fairness.balanced, m.fairness.custom, len(m.accounts), m.arr]
+    return _point(allocation.settings.threshold, np.array([np.nan if v is None else v for v in row]),
+                  len(e.reps), len(m.reps))
 
 
 def _point(threshold: int, row: np.ndarray, enterprise_reps: int, mid_market_reps: int) -> SensitivityPoint:

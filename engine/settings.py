@@ -39,6 +39,34 @@ class Weights:
         arr = (200 * self.arr + kept) // (2 * kept)  # round(100*a/kept) half up, in integers
         return Weights(arr, 100 - arr, 0)
 
+    def rebalanced(self, driver: int, value: int, risk_locked: bool = False) -> Weights:
+        """Set one driver (0 ARR, 1 Accounts, 2 Risk) and rescale the others to keep the sum
+        at 100 (PAGES.md): proportionally, rounded half up, the larger absorbing the ±1.
+        With `risk_locked` (no Risk_Score) risk stays 0 and only ARR and Accounts move."""
+        if risk_locked and driver == 2:
+            return self.without_risk()
+        values = self.as_list()
+        if risk_locked:
+            values[2] = 0
+        values[driver] = min(max(int(value), 0), 100)
+        others = [i for i in range(3 - risk_locked) if i != driver]
+        shares = _proportional([values[i] for i in others], 100 - values[driver])
+        for i, share in zip(others, shares):
+            values[i] = share
+        return Weights(*values)
+
+
+def _proportional(parts: list[int], total: int) -> list[int]:
+    """Split `total` in the ratio of `parts` (evenly if they are all 0), rounding half up;
+    the largest share, the first on a tie, absorbs what rounding left over."""
+    weight = sum(parts)
+    if weight == 0:
+        parts, weight = [1] * len(parts), len(parts)
+    shares = [(2 * p * total + weight) // (2 * weight) for p in parts]
+    largest = max(range(len(shares)), key=lambda i: (shares[i], -i))
+    shares[largest] += total - sum(shares)
+    return shares
+
 
 @dataclass(frozen=True)
 class Preferences:

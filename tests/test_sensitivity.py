@@ -71,3 +71,11 @@ def test_cancel_between_chunks(fixture12):
     from engine.progress import Cancelled
     with pytest.raises(Cancelled):
         sensitivity(fixture12, settings(threshold=5000), progress=lambda fraction: False)
+
+
+def test_point_of_an_allocation_equals_the_curve_point(fixture12):
+    from engine.sensitivity import point_of
+    s = settings(threshold=5000, weights=(33, 33, 34))
+    curve = {p.threshold: p for p in sensitivity(fixture12, s).points}
+    for threshold in (0, 5000, 7000):
+        assert point_of(allocate(fixture12, s.with_threshold(threshold))) == curve[threshold]
