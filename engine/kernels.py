@@ -12,8 +12,17 @@ tree of their own (see greedy_segment).
 """
 from __future__ import annotations
 
+import threading
+
+import numba
 import numpy as np
 from numba import njit, prange
+
+# The dashboard runs optimize and sensitivity in forked job processes; GNU OpenMP aborts a fork
+# once it has started, so pick a fork-safe layer (workqueue where TBB is not installed). That
+# layer must not run two parallel kernels at once in one process: PARALLEL serialises them.
+numba.config.THREADING_LAYER = "forksafe"
+PARALLEL = threading.Lock()
 
 GROUP_SCAN_MAX = 8  # locations with at most this many reps are scanned; larger ones get a tree
 

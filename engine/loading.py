@@ -125,6 +125,20 @@ def load_files(sources: list[Source], limits: Limits = Limits()) -> LoadResult:
     return _validate(reps, accounts, report, limits)
 
 
+def csv_kind(source: Source) -> str | None:
+    """"reps" or "accounts" from a CSV's header line alone, None if it is neither (or no CSV):
+    lets an upload take the two files one at a time."""
+    if source.data.startswith(ZIP_MAGIC):
+        return None
+    first_line = source.data[:64 * 1024].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    header = {normalize_header(h) for h in first_line.split(detect_delimiter(first_line))}
+    if "rep_name" in header and "account_id" not in header:
+        return "reps"
+    if "account_id" in header and "rep_name" not in header:
+        return "accounts"
+    return None
+
+
 # --- reading -------------------------------------------------------------------------------
 
 def read_csv(source: Source, report: Report, limits: Limits) -> RawTable | None:

@@ -93,10 +93,14 @@ def _segment_scorers(dataset: Dataset, settings: Settings):
         if len(s.reps) == 0:
             scorers.append(lambda block: np.full(len(block), np.nan))
             continue
-        scorers.append(lambda block, s=s: kernels.balanced_for_weights(
-            block, *s.kernel_arrays(), prefs.geo, prefs.preserve,
-            s.targets.arr, s.targets.accounts, s.targets.risk, dataset.has_risk))
+        scorers.append(lambda block, s=s: _balanced_for_weights(block, s, prefs, dataset.has_risk))
     return scorers
+
+
+def _balanced_for_weights(block: np.ndarray, s, prefs, has_risk: bool) -> np.ndarray:
+    with kernels.PARALLEL:
+        return kernels.balanced_for_weights(block, *s.kernel_arrays(), prefs.geo, prefs.preserve,
+                                            s.targets.arr, s.targets.accounts, s.targets.risk, has_risk)
 
 
 def _overall(segment_scores: list[np.ndarray]) -> np.ndarray:

@@ -71,10 +71,11 @@ def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None)
     prefs = settings.preferences
     rows = np.empty((len(thresholds), 8))
     for start, stop in chunks(len(thresholds), CHUNK):
-        rows[start:stop] = kernels.scores_at_thresholds(
-            thresholds[start:stop], dataset.employees[dataset.order], e.arr, e.high,
-            *e.kernel_arrays()[2:], *m.kernel_arrays()[2:], *settings.weights.fractions(),
-            prefs.geo, prefs.preserve, dataset.has_risk)
+        with kernels.PARALLEL:
+            rows[start:stop] = kernels.scores_at_thresholds(
+                thresholds[start:stop], dataset.employees[dataset.order], e.arr, e.high,
+                *e.kernel_arrays()[2:], *m.kernel_arrays()[2:], *settings.weights.fractions(),
+                prefs.geo, prefs.preserve, dataset.has_risk)
         report(progress, stop / len(thresholds))
     points = [_point(int(t), row, len(e.reps), len(m.reps)) for t, row in zip(thresholds, rows)]
     return Sensitivity(points, settings.threshold, settings.weights)

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from engine import Settings, Source, Weights, load_csvs
 from engine.settings import Preferences
+
+# The dashboard reads its configuration once, from the environment: give the test run its own
+# session store before anything imports `app`.
+os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="territory-slicer-tests-"))
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT_HEADER = ["Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees", "Location",

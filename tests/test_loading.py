@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from engine import Limits, Source, load_csvs, load_files, load_workbook
-from engine.loading import detect_delimiter, normalize_header, parse_number
+from engine.loading import csv_kind, detect_delimiter, normalize_header, parse_number
 
 from .conftest import ACCOUNT_HEADER, account, csv_bytes, rep
 
@@ -268,3 +268,10 @@ def test_missing_risk_column_is_an_info():
     result = run(accounts=[a[:-1] for a in ACCOUNTS], account_header=header)
     assert result.ok and not result.dataset.has_risk
     assert any("no Risk_Score column" in str(m) for m in result.report.infos)
+
+
+def test_csv_kind_tells_reps_from_accounts_by_header():
+    assert csv_kind(Source("r.csv", b"\xef\xbb\xbfRep Name;Segment;Location\nA;E;CA\n")) == "reps"
+    assert csv_kind(Source("a.csv", b"account_id,ARR\n1,2\n")) == "accounts"
+    assert csv_kind(Source("x.csv", b"id,name\n")) is None
+    assert csv_kind(Source("b.xlsx", b"PK\x03\x04rest")) is None

@@ -1,0 +1,67 @@
+"""The Dash app: one instance, its pages, and the infrastructure it runs on.
+
+Only this module knows about the deployment: the background-job manager (disk cache on one
+machine, Celery + Redis when REDIS_URL is set), the secret key and the request size limit.
+`gunicorn app:server` serves it; `python -m app` runs it for one user.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import dash
+import diskcache
+from dash import Dash
+
+from engine import Settings, allocate, default_threshold
+from engine.sensitivity import sensitivity
+
+from .config import Config
+from .layout import shell
+from .services import services
+from .store import demo_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("slicer", "comparison", "audit")
+
+
+def create_celery(config: Config):
+    """The Celery app of a scaled-out deployment (`celery -A app:celery_app worker`), else None."""
+    if not config.redis_url:
+        return None
+    from celery import Celery
+
+    return Celery(__name__, broker=config.redis_url, backend=config.redis_url)
+
+
+def create_app(config: Config, celery=None) -> Dash:
+    app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
+               suppress_callback_exceptions=True, title="Territory Slicer", update_title=None,
+               background_callback_manager=background_manager(config, celery), health_endpoint="health")
+    for page in PAGES:
+        importlib.import_module(f"{__name__}.pages.{page}")
+    app.server.secret_key = config.secret_key
+    app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.layout = shell
+    warm_up()
+    return app
+
+
+def background_manager(config: Config, celery):
+    """Celery + Redis when the app is scaled out, a disk cache on one machine."""
+    if celery is not None:
+        return dash.CeleryManager(celery, expire=3600)
+    return dash.DiskcacheManager(diskcache.Cache(str(config.cache_dir / "jobs")), expire=3600)
+
+
+def warm_up() -> None:
+    """Load the compiled kernels now, so the first user does not wait for them."""
+    dataset = demo_dataset()
+    settings = Settings(default_threshold(dataset.employees))
+    allocate(dataset, settings)
+    sensitivity(dataset, settings)
+
+
+celery_app = create_celery(services().config)
+app = create_app(services().config, celery_app)
+server = app.server

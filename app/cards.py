@@ -1,0 +1,100 @@
+"""KPI and fairness cards of the Slicer page, built from engine results."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from engine import ENTERPRISE, MID_MARKET, Allocation
+from engine.fairness import band
+from engine.summary import TOTAL, SegmentKpis
+
+BAND_SCALE = "Bands: ≥ 94 dark green · ≥ 88 light green · ≥ 82 yellow · ≥ 75 orange · below 75 red · N/A grey."
+OVERALL = "Overall"
+DRIVERS = (("ARR", "arr", "cv_arr"), ("Accounts", "accounts", "cv_accounts"), ("Risk", "risk", "cv_risk"))
+
+
+def money(value: float | None) -> str:
+    return "—" if value is None else f"${value:,.0f}"
+
+
+def count(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def kpi_cards(kpis: dict[str, SegmentKpis]) -> list:
+    return [dbc.Col(kpi_card(name, kpis[name]), md=4) for name in (ENTERPRISE, MID_MARKET, TOTAL)]
+
+
+def kpi_card(name: str, k: SegmentKpis) -> dbc.Card:
+    rows = [("ARR", money(k.arr)), ("Accounts", count(k.accounts)), ("Reps", count(k.reps)),
+            ("ARR per rep", money(k.arr_per_rep)), ("Accounts per rep", count(k.accounts_per_rep, 1)),
+            ("Average deal", money(k.average_deal))]
+    return dbc.Card(dbc.CardBody([
+        html.H6(name, className="card-title text-body-secondary"),
+        html.Div(money(k.arr), className="kpi-headline"),
+        html.Dl([part for label, value in rows[1:] for part in (html.Dt(label), html.Dd(value))],
+                className="kpi-list"),
+    ]), className="h-100", id=f"kpi-{slug(name)}")
+
+
+def fairness_cards(allocation: Allocation) -> list:
+    weights = allocation.settings.weights
+    cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list())
+             for name in (ENTERPRISE, MID_MARKET)]
+    cards.append(overall_card(allocation.overall_custom, allocation.overall_balanced, weights.as_list()))
+    return [dbc.Col(card, md=4) for card in cards]
+
+
+def fairness_card(segment: str, fairness, weights: list[int]) -> dbc.Card:
+    composites = [score_badge(segment, "Custom", fairness.custom, composite_tip("Custom", weights)),
+                  score_badge(segment, "Balanced", fairness.balanced, composite_tip("Balanced", weights))]
+    drivers = [score_badge(segment, label, getattr(fairness, field), driver_tip(label, getattr(fairness, cv)),
+                           small=True)
+               for label, field, cv in DRIVERS]
+    return dbc.Card(dbc.CardBody([
+        html.H6(f"{segment} fairness", className="card-title text-body-secondary"),
+        html.Div(composites, className="score-row"),
+        html.Div(drivers, className="score-row"),
+    ]), className="h-100")
+
+
+def overall_card(custom: float | None, balanced: float | None, weights: list[int]) -> dbc.Card:
+    tip = "The plain mean of the Enterprise and Mid-Market composites that are not N/A. "
+    return dbc.Card(dbc.CardBody([
+        html.H6("Overall fairness", className="card-title text-body-secondary"),
+        html.Div([score_badge(OVERALL, "Custom", custom, tip + composite_tip("Custom", weights)),
+                  score_badge(OVERALL, "Balanced", balanced, tip + composite_tip("Balanced", weights))],
+                 className="score-row"),
+        html.Div(BAND_SCALE, className="small text-body-secondary mt-2"),
+    ]), className="h-100")
+
+
+def score_badge(segment: str, label: str, score: float | None, tip: str, small: bool = False) -> html.Div:
+    """A score coloured by its band; N/A in grey; the tooltip explains where it comes from."""
+    target = f"score-{slug(segment)}-{slug(label)}"
+    colour = band(score)
+    return html.Div([
+        html.Div(label, className="score-label"),
+        html.Div("N/A" if score is None else f"{score:.1f}",
+                 className=f"score-value band-{slug(colour)}{' small' if small else ''}",
+                 **{"data-band": colour}),
+        dbc.Tooltip(tip, target=target, placement="bottom"),
+    ], id=target, className="score", tabIndex=0)
+
+
+def composite_tip(kind: str, weights: list[int]) -> str:
+    split = (f"your weights ARR {weights[0]} / Accounts {weights[1]} / Risk {weights[2]}" if kind == "Custom"
+             else "equal thirds of ARR, Accounts and Risk")
+    return (f"{kind}: the driver scores averaged with {split}; drivers that are N/A are left out and "
+            f"the rest re-weighted. {BAND_SCALE}")
+
+
+def driver_tip(label: str, cv: float | None) -> str:
+    if cv is None:
+        return f"{label}: N/A — no {label.lower()} to spread (no values, or all zero)."
+    return (f"{label}: CV% = standard deviation ÷ mean of the reps' {label.lower()} totals = {cv:.1f}%. "
+            f"Score = 100 − CV%, kept between 0 and 100. {BAND_SCALE}")
+
+
+def slug(text: str) -> str:
+    return text.lower().replace(" ", "-")

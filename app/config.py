@@ -1,0 +1,53 @@
+"""Every setting of a deployment, read from environment variables in one place."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.loading import Limits
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    secret_key: str
+    redis_url: str | None
+    cache_dir: Path
+    max_upload_bytes: int
+    session_ttl_seconds: int
+    job_time_limit_seconds: int
+    debug: bool
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Config:
+        secret = env.get("SECRET_KEY")
+        if not secret:
+            log.warning("SECRET_KEY is not set: using a random key, valid for this process only")
+            secret = secrets.token_hex(32)
+        default_cache = Path(tempfile.gettempdir()) / "territory-slicer"
+        return cls(
+            secret_key=secret,
+            redis_url=env.get("REDIS_URL") or None,
+            cache_dir=Path(env.get("CACHE_DIR") or default_cache),
+            max_upload_bytes=int(float(env.get("MAX_UPLOAD_MB", "20")) * MB),
+            session_ttl_seconds=int(env.get("SESSION_TTL_HOURS", "12")) * 3600,
+            job_time_limit_seconds=int(env.get("JOB_TIME_LIMIT_SECONDS", "300")),
+            debug=env.get("DASH_DEBUG", "").lower() in ("1", "true", "yes"),
+        )
+
+    @property
+    def limits(self) -> Limits:
+        """The loader's caps, with the upload size of this deployment."""
+        return Limits(max_bytes=self.max_upload_bytes)
+
+    @property
+    def max_request_bytes(self) -> int:
+        """Two files, base64-encoded (4/3), plus room for the rest of the request."""
+        return 2 * (self.max_upload_bytes * 4 // 3) + MB

@@ -1,0 +1,86 @@
+"""Answer an AG Grid infinite-row-model request (filter, sort, one block of rows) from a DataFrame.
+
+The account table can hold 200,000 rows; the browser only ever receives the block it shows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TEXT_TESTS = {
+    "contains": lambda s, v: s.str.contains(v, regex=False),
+    "notContains": lambda s, v: ~s.str.contains(v, regex=False),
+    "equals": lambda s, v: s == v,
+    "notEqual": lambda s, v: s != v,
+    "startsWith": lambda s, v: s.str.startswith(v),
+    "endsWith": lambda s, v: s.str.endswith(v),
+}
+NUMBER_TESTS = {
+    "equals": lambda s, v, _: s == v,
+    "notEqual": lambda s, v, _: s != v,
+    "lessThan": lambda s, v, _: s < v,
+    "lessThanOrEqual": lambda s, v, _: s <= v,
+    "greaterThan": lambda s, v, _: s > v,
+    "greaterThanOrEqual": lambda s, v, _: s >= v,
+    "inRange": lambda s, v, to: (s >= v) & (s <= to),
+}
+
+
+def query_rows(frame: pd.DataFrame, request: dict) -> tuple[list[dict], int]:
+    """The rows `request` asks for and how many rows match its filter in all."""
+    matched = frame[filter_mask(frame, request.get("filterModel") or {})]
+    ordered = sort_frame(matched, request.get("sortModel") or [])
+    start = max(int(request.get("startRow") or 0), 0)
+    end = max(int(request.get("endRow") or start + 100), start)
+    return json_records(ordered.iloc[start:end]), len(ordered)
+
+
+def filter_mask(frame: pd.DataFrame, model: dict) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, condition in model.items():
+        if column in frame.columns:
+            mask &= np.asarray(condition_mask(frame[column], condition), dtype=bool)
+    return mask
+
+
+def condition_mask(series: pd.Series, condition: dict):
+    """One column's filter: a single condition or several joined by AND / OR."""
+    if "conditions" in condition:
+        masks = [condition_mask(series, c) for c in condition["conditions"]]
+        combine = np.logical_or if condition.get("operator") == "OR" else np.logical_and
+        return combine.reduce(masks)
+    kind = condition.get("type")
+    if kind in ("blank", "notBlank"):
+        blank = series.isna() | (series.astype(str).str.strip() == "")
+        return blank if kind == "blank" else ~blank
+    if condition.get("filterType") == "number":
+        test = NUMBER_TESTS.get(kind)
+        value = condition.get("filter")
+        if test is None or value is None:
+            return np.ones(len(series), dtype=bool)
+        return test(series.astype(float), float(value), float(condition.get("filterTo") or value)).fillna(False)
+    test = TEXT_TESTS.get(kind)
+    value = condition.get("filter")
+    if test is None or value is None:
+        return np.ones(len(series), dtype=bool)
+    return test(series.astype(str).str.casefold(), str(value).casefold())
+
+
+def sort_frame(frame: pd.DataFrame, model: list[dict]) -> pd.DataFrame:
+    """Multi-column sort, stable, text case-insensitive, blanks last."""
+    keys = [m for m in model if m.get("colId") in frame.columns]
+    if not keys:
+        return frame
+    return frame.sort_values(by=[m["colId"] for m in keys], ascending=[m.get("sort") != "desc" for m in keys],
+                             kind="mergesort", na_position="last", key=_sort_key)
+
+
+def _sort_key(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series
+    return series.astype(str).str.casefold()
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-safe dicts: NaN becomes null, numpy scalars plain Python."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

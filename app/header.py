@@ -1,0 +1,80 @@
+"""The header on every page: navigation, Export, light/dark switch and the "How it works" panel."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+
+from engine.export import export_csv, export_filename, export_xlsx
+
+from .ids import Ids
+from .state import current
+
+PAGES = (("Slicer", "/"), ("Comparison", "/comparison"), ("Audit", "/audit"))
+EXPORTERS = {Ids.EXPORT_CSV: ("csv", export_csv), Ids.EXPORT_XLSX: ("xlsx", export_xlsx)}
+
+
+def header() -> dbc.Navbar:
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand([html.Span("◧ ", className="brand-mark"), "Territory Slicer"], href="/"),
+        dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=path, active="exact", id=f"{Ids.NAV}-{name.lower()}"))
+                 for name, path in PAGES], navbar=True, className="me-auto"),
+        dbc.DropdownMenu([
+            dbc.DropdownMenuItem("CSV", id=Ids.EXPORT_CSV),
+            dbc.DropdownMenuItem("Excel (.xlsx)", id=Ids.EXPORT_XLSX),
+        ], label="Export", color="primary", size="sm", className="me-3", align_end=True),
+        dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
+                   persistence_type="local", className="me-3 mb-0 text-body"),
+        dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),
+        dcc.Download(id=Ids.DOWNLOAD),
+        help_panel(),
+    ], fluid=True), color="body-tertiary", dark=False, className="border-bottom", sticky="top")
+
+
+def help_panel() -> dbc.Offcanvas:
+    return dbc.Offcanvas([
+        html.P("Every account is assigned to one rep of its segment, biggest ARR first."),
+        html.H6("1. Segments"),
+        html.P("Accounts with at least the threshold's employee count are Enterprise; the others are "
+               "Mid-Market. Reps keep the segment of the Reps file."),
+        html.H6("2. Need"),
+        html.P("Each rep has a target share of the segment's ARR, account count and high-risk ARR. "
+               "A rep's need is how far it is below each target, blended with your balance weights."),
+        html.H6("3. Bonuses"),
+        html.P("A rep in the account's location gets the geo bonus; the account's current owner gets "
+               "the preserve bonus. The rep with the highest total wins; ties go to the lower current "
+               "ARR, then alphabetically."),
+        html.H6("4. Fairness"),
+        html.P("For each driver, CV% is the spread of rep totals (standard deviation ÷ mean). "
+               "Score = 100 − CV%. Custom weighs the drivers with your weights; Balanced weighs "
+               "them equally. Bands: ≥ 94 dark green, ≥ 88 light green, ≥ 82 yellow, ≥ 75 orange, "
+               "below red; N/A is grey."),
+        html.H6("5. Explained"),
+        html.P("The Audit page shows every decision with the scores behind it; the Export records "
+               "the settings that produced it."),
+    ], id=Ids.HELP, title="How it works", placement="end", is_open=False)
+
+
+@callback(Output(Ids.HELP, "is_open"), Input(Ids.HELP_OPEN, "n_clicks"), prevent_initial_call=True)
+def open_help(_clicks):
+    return True
+
+
+clientside_callback(ClientsideFunction("slicer", "applyTheme"),
+                    Output(Ids.THEME, "data"), Input(Ids.THEME_SWITCH, "value"))
+
+
+@callback(Output(Ids.DOWNLOAD, "data"),
+          Input(Ids.EXPORT_CSV, "n_clicks"), Input(Ids.EXPORT_XLSX, "n_clicks"),
+          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), prevent_initial_call=True)
+def export(_csv, _xlsx, data, settings):
+    return export_download(ctx.triggered_id, data, settings)
+
+
+def export_download(trigger: str, data: dict | None, settings: dict | None):
+    """The export of the session's current state, named after its settings."""
+    state = current(data, settings)
+    if state is None or trigger not in EXPORTERS:
+        return no_update
+    extension, exporter = EXPORTERS[trigger]
+    content = exporter(state.dataset, state.allocation)
+    return dcc.send_bytes(content, export_filename(state.dataset, state.allocation, extension))

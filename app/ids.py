@@ -1,0 +1,47 @@
+"""Every component id, declared once; layouts, callbacks and browser tests import them from here."""
+from enum import StrEnum
+
+
+class Ids(StrEnum):
+    # shell: stores
+    DATA = "data"                      # which dataset this browser session uses (a server-side key)
+    SETTINGS = "settings"              # threshold, weights, preferences of this session
+    PENDING = "pending-csv"            # one CSV uploaded, waiting for the other
+    UPLOAD_PAYLOAD = "upload-payload"  # files that passed the browser's size check
+    LOAD_REPORT = "load-report"        # what the last upload said
+    THRESHOLD_PICK = "threshold-pick"  # a threshold chosen outside the sidebar (chart click)
+    THEME = "theme"
+    URL = "url"
+    # header
+    NAV = "nav"
+    EXPORT_CSV = "export-csv"
+    EXPORT_XLSX = "export-xlsx"
+    DOWNLOAD = "download"
+    THEME_SWITCH = "theme-switch"
+    HELP_OPEN = "help-open"
+    HELP = "help"
+    # sidebar
+    UPLOAD = "upload"
+    UPLOAD_LIMIT = "upload-limit"
+    DATA_LABEL = "data-label"
+    THRESHOLD = "threshold"
+    THRESHOLD_INPUT = "threshold-input"
+    WEIGHT_ARR = "weight-arr"
+    WEIGHT_ACCOUNTS = "weight-accounts"
+    WEIGHT_RISK = "weight-risk"
+    GEO = "geo"
+    PRESERVE = "preserve"
+    HIGH_RISK = "high-risk"
+    BANNERS = "banners"
+    # slicer page
+    SLICER_BANNERS = "slicer-banners"
+    KPI_CARDS = "kpi-cards"
+    FAIRNESS_CARDS = "fairness-cards"
+    DISTRIBUTION_ENTERPRISE = "distribution-enterprise"
+    DISTRIBUTION_MID_MARKET = "distribution-mid-market"
+    SENSITIVITY = "sensitivity"
+    SENSITIVITY_CURVE = "sensitivity-curve"
+    SENSITIVITY_INPUTS = "sensitivity-inputs"
+    SENSITIVITY_STATUS = "sensitivity-status"
+    REP_GRID = "rep-grid"
+    ACCOUNT_GRID = "account-grid"

@@ -1,0 +1,203 @@
+"""Territory Slicer page (PAGES.md §1): KPIs, fairness, rep distribution, sensitivity, tables."""
+from __future__ import annotations
+
+import logging
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from engine import ENTERPRISE, MID_MARKET
+from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
+from engine.summary import account_table, rep_summary, segment_kpis
+
+from ..banners import banner
+from ..cards import fairness_cards, kpi_cards
+from ..figures import distribution_figure, message_figure, sensitivity_figure
+from ..grid_query import json_records, query_rows
+from ..ids import Ids
+from ..state import current, dataset_of, settings_from_json
+
+log = logging.getLogger(__name__)
+
+MONEY = {"function": "params.value == null ? '' : '$' + d3.format(',.0f')(params.value)"}
+COUNT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+PERCENT = {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + '%'"}
+NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
+COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 100, "wrapHeaderText": True,
+                   "autoHeaderHeight": True}
+
+
+def layout(**_query):
+    return html.Div([
+        html.Div(id=Ids.SLICER_BANNERS),
+        dbc.Row(id=Ids.KPI_CARDS, className="g-3 mb-3"),
+        dbc.Row(id=Ids.FAIRNESS_CARDS, className="g-3 mb-3"),
+        panel("Rep distribution", dbc.Row([
+            dbc.Col(graph(Ids.DISTRIBUTION_ENTERPRISE, "Enterprise"), lg=6),
+            dbc.Col(graph(Ids.DISTRIBUTION_MID_MARKET, "Mid-Market"), lg=6),
+        ])),
+        panel("Threshold sensitivity", [
+            html.Div("Click a point to move the threshold there.", id=Ids.SENSITIVITY_STATUS,
+                     className="small text-body-secondary"),
+            graph(Ids.SENSITIVITY),
+        ]),
+        panel("Rep summary", rep_grid()),
+        panel("Account assignments", account_grid()),
+        dcc.Store(id=Ids.SENSITIVITY_CURVE),
+        dcc.Store(id=Ids.SENSITIVITY_INPUTS),
+    ])
+
+
+dash.register_page(__name__, path="/", name="Slicer", title="Territory Slicer", layout=layout)
+
+
+def panel(title: str, body) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3")
+
+
+def graph(component_id: str, title: str | None = None) -> html.Div:
+    return html.Div([html.H6(title, className="text-body-secondary") if title else None,
+                     dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False}), delay_show=400)])
+
+
+def rep_grid() -> dag.AgGrid:
+    columns = [
+        {"field": "Rep", "pinned": "left"}, {"field": "Segment"}, {"field": "Location"},
+        {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+        {"field": "Accounts", "valueFormatter": COUNT, **NUMBER_FILTER},
+        {"field": "High_Risk_ARR", "headerName": "High-risk ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+        {"field": "High_Risk_Share", "headerName": "High-risk share", "valueFormatter": PERCENT, **NUMBER_FILTER},
+        {"field": "Average_Deal", "headerName": "Average deal", "valueFormatter": MONEY, **NUMBER_FILTER},
+        {"field": "Geo_Match_Pct", "headerName": "Geo match", "valueFormatter": PERCENT, **NUMBER_FILTER},
+        {"field": "Preserved_Pct", "headerName": "Owner kept", "valueFormatter": PERCENT, **NUMBER_FILTER},
+    ]
+    return dag.AgGrid(id=Ids.REP_GRID, columnDefs=columns, rowData=[],
+                      defaultColDef={**COLUMN_DEFAULTS, "filter": True},
+                      columnSize="responsiveSizeToFit",
+                      dashGridOptions={"pagination": True, "paginationPageSize": 10,
+                                       "paginationPageSizeSelector": [10, 25, 100], "animateRows": False,
+                                       "domLayout": "autoHeight"},
+                      getRowId="params.data.Rep")
+
+
+def account_grid() -> dag.AgGrid:
+    """Rows come from the server a block at a time (infinite row model), sorted and filtered there."""
+    columns = [
+        {"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 120},
+        {"field": "Account_Name", "headerName": "Name", "minWidth": 160}, {"field": "Segment"},
+        {"field": "Assigned_Rep", "headerName": "Assigned rep"},
+        {"field": "Original_Rep", "headerName": "Original rep"},
+        {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+        {"field": "Num_Employees", "headerName": "Employees", "valueFormatter": COUNT, **NUMBER_FILTER},
+        {"field": "Risk_Score", "headerName": "Risk", **NUMBER_FILTER},
+        {"field": "Location"},
+    ]
+    return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=columns, rowModelType="infinite",
+                      defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
+                                     "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
+                      columnSize="responsiveSizeToFit",
+                      rowClassRules={"changed-owner": "params.data && params.data.Changed"},
+                      dashGridOptions={"pagination": True, "paginationPageSize": 50,
+                                       "paginationPageSizeSelector": False, "cacheBlockSize": 50,
+                                       "maxBlocksInCache": 20, "rowBuffer": 0},
+                      getRowId="params.data.Account_ID", style={"height": 520})
+
+
+@callback(Output(Ids.SLICER_BANNERS, "children"), Output(Ids.KPI_CARDS, "children"),
+          Output(Ids.FAIRNESS_CARDS, "children"),
+          Output(Ids.DISTRIBUTION_ENTERPRISE, "figure"), Output(Ids.DISTRIBUTION_MID_MARKET, "figure"),
+          Output(Ids.REP_GRID, "rowData"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"))
+def render_slicer(data, settings, theme):
+    state = current(data, settings)
+    if state is None:
+        return (no_update,) * 6
+    dataset, allocation = state.dataset, state.allocation
+    reps = rep_summary(dataset, allocation)
+    kpis = segment_kpis(allocation)
+    figures = [distribution_figure(name, reps[reps["Segment"] == name], kpis[name].accounts, theme)
+               for name in (ENTERPRISE, MID_MARKET)]
+    banners = [banner("warning", text, dismissable=False) for text in allocation.warnings]
+    return banners, kpi_cards(kpis), fairness_cards(allocation), *figures, json_records(reps)
+
+
+@callback(Output(Ids.ACCOUNT_GRID, "getRowsResponse"), Input(Ids.ACCOUNT_GRID, "getRowsRequest"),
+          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
+def account_rows(request, data, settings):
+    state = current(data, settings)
+    if not request or state is None:
+        return no_update
+    rows, total = query_rows(account_table(state.dataset, state.allocation), request)
+    return {"rowData": rows, "rowCount": total}
+
+
+clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
+                    Output(Ids.ACCOUNT_GRID, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
+                    State(Ids.ACCOUNT_GRID, "id"), prevent_initial_call=True)
+
+
+@callback(Output(Ids.SENSITIVITY_INPUTS, "data"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+          State(Ids.SENSITIVITY_INPUTS, "data"))
+def sensitivity_inputs(data, settings, previous):
+    """The curve depends on the weights and preferences, not on the threshold: moving the
+    threshold must not start a new run."""
+    if not data or not settings:
+        return no_update
+    inputs = {"key": data["key"], **{k: v for k, v in settings.items() if k not in ("threshold", "data_key")}}
+    return no_update if inputs == previous else inputs
+
+
+@callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_INPUTS, "data"),
+          State(Ids.SETTINGS, "data"), background=True,
+          running=[(Output(Ids.SENSITIVITY_STATUS, "children"), "Computing the curve at every threshold…",
+                    "Click a point to move the threshold there.")],
+          prevent_initial_call=True)
+def sensitivity_curve(inputs, settings):
+    """Runs as a background job; a failure is reported on the chart, the inputs stay as they are."""
+    dataset = dataset_of(inputs)
+    if dataset is None or not settings:
+        return None
+    try:
+        curve = sensitivity(dataset, settings_from_json(settings))
+    except Exception:  # any failure of the job must reach the user as a message, not a hang
+        log.exception("sensitivity run failed")
+        return {"inputs": inputs, "error": "The sensitivity run failed. Move any control to try again."}
+    return {"inputs": inputs, "points": [curve_point_json(p) for p in curve.points]}
+
+
+def curve_point_json(point: SensitivityPoint) -> list:
+    e, m = point.enterprise, point.mid_market
+    return [point.threshold, point.balanced, point.custom, point.deal_size_ratio,
+            e.accounts, e.arr, e.reps, m.accounts, m.arr, m.reps]
+
+
+def curve_point(row: list) -> SensitivityPoint:
+    t, balanced, custom, ratio, ea, earr, er, ma, marr, mr = row
+    return SensitivityPoint(t, balanced, custom, ratio, SegmentPoint(ea, earr, er), SegmentPoint(ma, marr, mr))
+
+
+@callback(Output(Ids.SENSITIVITY, "figure"), Input(Ids.SENSITIVITY_CURVE, "data"),
+          Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), State(Ids.DATA, "data"),
+          State(Ids.SENSITIVITY_INPUTS, "data"))
+def draw_sensitivity(curve, settings, theme, data, inputs):
+    state = current(data, settings)
+    if state is None:
+        return no_update
+    if not curve or curve["inputs"] != inputs:
+        return message_figure("Computing the sensitivity curve…", theme, 380)
+    if "error" in curve:
+        return message_figure(curve["error"], theme, 380)
+    points = [curve_point(row) for row in curve["points"]]
+    weights = state.allocation.settings.weights.as_list()
+    return sensitivity_figure(points, point_of(state.allocation), weights, theme)
+
+
+@callback(Output(Ids.THRESHOLD_PICK, "data"), Input(Ids.SENSITIVITY, "clickData"), prevent_initial_call=True)
+def pick_threshold(click):
+    """A click on the curve moves the threshold to that point."""
+    if not click or not click.get("points"):
+        return no_update
+    return {"threshold": int(click["points"][0]["x"])}
+

@@ -1,0 +1,143 @@
+"""The sidebar on every page: upload, threshold, balance weights and preferences.
+
+One callback owns the SETTINGS store: every control feeds it, and it writes every control back,
+so the weights always sum to 100 and a page reload restores the session's choices.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+
+from engine.settings import MAX_BONUS
+
+from .controls import format_count, next_settings, slider_marks
+from .ids import Ids
+from .services import services
+from .state import dataset_of, demo_summary
+from .uploads import receive_upload
+
+MB = 1024 * 1024
+
+
+def sidebar() -> html.Div:
+    limit_mb = services().config.max_upload_bytes / MB
+    return html.Div([
+        section("Data", [
+            html.Div(id=Ids.DATA_LABEL, className="small text-body-secondary mb-2"),
+            dcc.Upload(id=Ids.UPLOAD, multiple=True, className="upload-zone",
+                       className_active="upload-zone active",
+                       children=html.Div([
+                           html.Div("Drop two CSVs (Reps + Accounts) or one .xlsx", className="fw-semibold"),
+                           html.Div("or click to choose files", className="small"),
+                           html.Div(f"Up to {limit_mb:g} MB per file", className="small text-body-secondary"),
+                       ])),
+            dcc.Store(id=Ids.UPLOAD_LIMIT, data=services().config.max_upload_bytes),
+            html.Div("Locations must be written the same way in both files (\"CA\" matches \"ca\", "
+                     "not \"California\").", className="form-text"),
+        ]),
+        section("Threshold (employees)", [
+            dcc.Slider(id=Ids.THRESHOLD, min=0, max=1000, step=1000, allow_direct_input=False,
+                       updatemode="mouseup", className="threshold-slider"),
+            dbc.InputGroup([
+                dbc.InputGroupText("≥"),
+                dbc.Input(id=Ids.THRESHOLD_INPUT, type="text", inputMode="numeric", debounce=True,
+                          placeholder="any whole number"),
+                dbc.InputGroupText("employees = Enterprise"),
+            ], size="sm", className="mt-2"),
+        ]),
+        section("Balance weights (%)", [
+            labelled_slider("ARR", Ids.WEIGHT_ARR, 0, 100, 1),
+            labelled_slider("Accounts", Ids.WEIGHT_ACCOUNTS, 0, 100, 1),
+            labelled_slider("Risk", Ids.WEIGHT_RISK, 0, 100, 1),
+            html.Div("Moving one rescales the other two; they always sum to 100.", className="form-text"),
+        ]),
+        section("Preferences", [
+            labelled_slider("Geo match bonus", Ids.GEO, 0, MAX_BONUS, 0.01),
+            labelled_slider("Preserve owner bonus", Ids.PRESERVE, 0, MAX_BONUS, 0.01),
+            labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, 0, 100, 5),
+        ]),
+    ], className="sidebar")
+
+
+def section(title: str, children: list) -> html.Section:
+    return html.Section([html.H6(title, className="sidebar-title"), *children], className="mb-3")
+
+
+def labelled_slider(label: str, component_id: str, low: float, high: float, step: float) -> html.Div:
+    return html.Div([
+        html.Label(label, htmlFor=component_id, className="form-label small mb-0"),
+        dcc.Slider(id=component_id, min=low, max=high, step=step, marks=None, updatemode="mouseup"),
+    ], className="mb-2")
+
+
+CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "value"),
+                  Input(Ids.THRESHOLD_PICK, "data"),
+                  Input(Ids.WEIGHT_ARR, "value"), Input(Ids.WEIGHT_ACCOUNTS, "value"),
+                  Input(Ids.WEIGHT_RISK, "value"),
+                  Input(Ids.GEO, "value"), Input(Ids.PRESERVE, "value"), Input(Ids.HIGH_RISK, "value")]
+
+
+@callback(
+    Output(Ids.SETTINGS, "data"),
+    Output(Ids.THRESHOLD, "value"), Output(Ids.THRESHOLD, "min"), Output(Ids.THRESHOLD, "max"),
+    Output(Ids.THRESHOLD, "marks"), Output(Ids.THRESHOLD_INPUT, "value"),
+    Output(Ids.WEIGHT_ARR, "value"), Output(Ids.WEIGHT_ACCOUNTS, "value"), Output(Ids.WEIGHT_RISK, "value"),
+    Output(Ids.WEIGHT_RISK, "disabled"),
+    Output(Ids.GEO, "value"), Output(Ids.PRESERVE, "value"), Output(Ids.HIGH_RISK, "value"),
+    Input(Ids.DATA, "data"), *CONTROL_INPUTS, State(Ids.SETTINGS, "data"))
+def update_settings(data, threshold, threshold_text, pick, w_arr, w_accounts, w_risk, geo, preserve,
+                    high_risk, stored):
+    inputs = {"threshold": threshold, "threshold_text": threshold_text, "pick": pick,
+              "weights": [w_arr, w_accounts, w_risk], "geo": geo, "preserve": preserve,
+              "high_risk": high_risk}
+    settings = next_settings(ctx.triggered_id, inputs, stored, data)
+    return (settings, *control_values(settings, data))
+
+
+def control_values(settings: dict, data: dict) -> tuple:
+    """What every control shows for `settings`, in the callback's output order."""
+    low, high = data["range"]
+    return (settings["threshold"], low, high, slider_marks(low, high), format_count(settings["threshold"]),
+            *settings["weights"], not data["has_risk"],
+            settings["geo"], settings["preserve"], settings["high_risk"])
+
+
+@callback(Output(Ids.DATA, "data"), Output(Ids.LOAD_REPORT, "data"), Input(Ids.DATA, "data"))
+def ensure_data(data):
+    """A session whose upload expired (or that has none yet) falls back to the demo, and says so."""
+    if dataset_of(data) is not None:
+        return data, None
+    if data:
+        return demo_summary(), {"level": "warning", "details": [],
+                                "title": f"Your data ({data.get('label')}) is no longer on the server "
+                                         f"(it expired or the server was reset). Showing the demo data; "
+                                         f"upload your files again to continue."}
+    return demo_summary(), None
+
+
+@callback(Output(Ids.DATA_LABEL, "children"), Input(Ids.DATA, "data"))
+def describe_data(data):
+    if not data:
+        return ""
+    return [html.Strong(data["label"]), f" · {data['accounts']:,} accounts · {data['reps']:,} reps"]
+
+
+clientside_callback(ClientsideFunction("slicer", "checkUpload"),
+                    Output(Ids.UPLOAD_PAYLOAD, "data"), Output(Ids.LOAD_REPORT, "data", allow_duplicate=True),
+                    Output(Ids.UPLOAD, "contents"),
+                    Input(Ids.UPLOAD, "contents"), State(Ids.UPLOAD, "filename"), State(Ids.UPLOAD_LIMIT, "data"),
+                    prevent_initial_call=True)
+
+
+@callback(Output(Ids.DATA, "data", allow_duplicate=True), Output(Ids.PENDING, "data"),
+          Output(Ids.LOAD_REPORT, "data", allow_duplicate=True),
+          Input(Ids.UPLOAD_PAYLOAD, "data"), State(Ids.PENDING, "data"),
+          running=[(Output(Ids.UPLOAD, "disabled"), True, False),
+                   (Output(Ids.UPLOAD, "className"), "upload-zone busy", "upload-zone")],
+          prevent_initial_call=True)
+def upload(payload, pending):
+    if not payload:
+        return no_update, no_update, no_update
+    outcome = receive_upload(payload["contents"], payload["names"], pending, services().store,
+                             services().config.limits)
+    return (outcome.data if outcome.data is not None else no_update), outcome.pending, outcome.report

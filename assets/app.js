@@ -1,0 +1,42 @@
+/* Clientside callbacks: theme switch, upload size check, account grid refresh.
+   Defined here (not inline) so they run under a Content-Security-Policy without 'unsafe-eval'. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  slicer: {
+    /* Bootstrap and AG Grid both read their colour mode from attributes on <html>. */
+    applyTheme: function (dark) {
+      const mode = dark ? "dark" : "light";
+      document.documentElement.setAttribute("data-bs-theme", mode);
+      document.documentElement.setAttribute("data-ag-theme-mode", mode);
+      return mode;
+    },
+
+    /* Refuse oversized files before they travel: the server would refuse them too, but the
+       browser can say which file and by how much. */
+    checkUpload: function (contents, names, limit) {
+      const noUpdate = window.dash_clientside.no_update;
+      if (!contents) { return [noUpdate, noUpdate, noUpdate]; }
+      const tooLarge = [];
+      contents.forEach(function (content, i) {
+        const base64 = content.slice(content.indexOf(",") + 1);
+        const bytes = Math.floor(base64.length * 3 / 4);
+        if (bytes > limit) {
+          tooLarge.push(names[i] + " is " + (bytes / 1e6).toFixed(1) + " MB; the limit is " +
+                        (limit / 1e6).toFixed(0) + " MB");
+        }
+      });
+      if (tooLarge.length) {
+        return [noUpdate, {level: "danger", details: tooLarge,
+                           title: "Upload refused: file too large. The data you had is still loaded."}, null];
+      }
+      return [{contents: contents, names: names}, noUpdate, null];
+    },
+
+    /* The account grid fetches rows from the server; new settings mean new rows. */
+    refreshInfiniteGrid: function (_settings, _data, gridId) {
+      if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
+        window.dash_ag_grid.getApiAsync(gridId).then(function (api) { api.purgeInfiniteCache(); });
+      }
+      return window.dash_clientside.no_update;
+    }
+  }
+});

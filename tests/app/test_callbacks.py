@@ -1,0 +1,113 @@
+"""Callbacks called as plain functions: what each returns for a session's stores."""
+import base64
+
+from dash import no_update
+
+from app.header import export_download
+from app.ids import Ids
+from app.pages import slicer
+from app.services import services
+from app.sidebar import control_values, ensure_data, update_settings
+from app.state import data_summary, demo_summary, settings_json
+from app.store import demo_dataset
+from engine import Settings, Weights, allocate
+from engine.export import export_csv, export_xlsx
+
+from ..conftest import account, load, rep
+from .conftest import run_callback
+
+
+def demo_settings(threshold=1000, weights=(34, 33, 33)):
+    return settings_json(Settings(threshold, Weights(*weights)), "demo")
+
+
+def test_render_slicer_shows_the_engine_numbers():
+    banners, kpis, fairness, e_figure, m_figure, rep_rows = slicer.render_slicer(demo_summary(), demo_settings(), "light")
+    allocation = allocate(demo_dataset(), Settings(1000))
+    assert banners == []
+    assert f"${allocation.segments['Enterprise'].arr:,.0f}" in str(kpis)
+    assert f"{allocation.overall_balanced:.1f}" in str(fairness)
+    assert len(rep_rows) == demo_dataset().n_reps
+    assert sum(r["ARR"] for r in rep_rows) == demo_dataset().arr.sum()
+    assert len(e_figure.data) == 3 and len(m_figure.data) == 3
+
+
+def test_render_slicer_warns_about_an_empty_segment():
+    banners, *_ = slicer.render_slicer(demo_summary(), demo_settings(threshold=10**9), "light")
+    assert "No Enterprise accounts at threshold 1,000,000,000" in str(banners)
+
+
+def test_render_slicer_does_nothing_for_a_lost_session():
+    lost = {**demo_summary(), "key": "expired-key"}
+    assert slicer.render_slicer(lost, demo_settings(), "light") == (no_update,) * 6
+
+
+def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
+    data, report = ensure_data({**demo_summary(), "key": "expired-key", "label": "mine.csv"})
+    assert data == demo_summary() and "mine.csv" in report["title"]
+    assert ensure_data(demo_summary()) == (demo_summary(), None)
+
+
+def test_update_settings_writes_every_control_back():
+    args = (demo_summary(), 1000, "1,000", None, 34, 33, 33, 0.05, 0.05, 70)
+    settings, *controls = run_callback(update_settings, None, *args, None)
+    assert settings["threshold"] == demo_summary()["default_threshold"]
+    assert controls == list(control_values(settings, demo_summary()))
+    low, high = demo_summary()["range"]
+    assert controls[1:3] == [low, high] and controls[8] is False  # risk slider enabled
+    moved = (demo_summary(), 1000, "1,000", None, 60, 33, 33, 0.05, 0.05, 70, settings)
+    settings, *controls = run_callback(update_settings, f"{Ids.WEIGHT_ARR}.value", *moved)
+    assert settings["weights"] == [60, 20, 20] and controls[5:8] == [60, 20, 20]
+
+
+def test_account_rows_answers_one_block_sorted_by_the_server():
+    request = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "ARR", "sort": "desc"}], "filterModel": {}}
+    response = slicer.account_rows(request, demo_summary(), demo_settings())
+    assert response["rowCount"] == demo_dataset().n_accounts and len(response["rowData"]) == 50
+    arr = [row["ARR"] for row in response["rowData"]]
+    assert arr == sorted(arr, reverse=True) and arr[0] == demo_dataset().arr.max()
+
+
+def test_moving_only_the_threshold_does_not_rerun_the_sensitivity_curve():
+    first = slicer.sensitivity_inputs(demo_summary(), demo_settings(threshold=1000), None)
+    assert slicer.sensitivity_inputs(demo_summary(), demo_settings(threshold=9000), first) is no_update
+    assert slicer.sensitivity_inputs(demo_summary(), demo_settings(weights=(50, 25, 25)), first) != first
+
+
+def test_sensitivity_curve_job_and_its_failure_message():
+    inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
+    curve = slicer.sensitivity_curve(inputs, demo_settings())
+    assert curve["inputs"] == inputs and len(curve["points"]) > 10
+    figure = slicer.draw_sensitivity(curve, demo_settings(), "light", demo_summary(), inputs)
+    assert figure.data[0].name == "Overall Balanced"
+    broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]})
+    assert broken["error"].startswith("The sensitivity run failed")
+    shown = slicer.draw_sensitivity(broken, demo_settings(), "light", demo_summary(), inputs)
+    assert "failed" in shown.layout.annotations[0].text
+
+
+def test_a_chart_click_picks_that_threshold():
+    assert slicer.pick_threshold({"points": [{"x": 12000, "y": 80}]}) == {"threshold": 12000}
+    assert slicer.pick_threshold({"points": []}) is no_update
+
+
+def test_export_download_is_the_engine_export_named_after_the_settings():
+    csv_file = export_download(Ids.EXPORT_CSV, demo_summary(), demo_settings())
+    allocation = allocate(demo_dataset(), Settings(1000))
+    assert base64.b64decode(csv_file["content"]) == export_csv(demo_dataset(), allocation)
+    assert csv_file["filename"].startswith("territories_t1000_w34-33-33_g0.05_p0.05_hr70_")
+    xlsx_file = export_download(Ids.EXPORT_XLSX, demo_summary(), demo_settings())
+    assert base64.b64decode(xlsx_file["content"]) == export_xlsx(demo_dataset(), allocation)
+    assert xlsx_file["filename"].endswith(".xlsx")
+
+
+def test_sessions_with_different_data_see_only_their_own():
+    mine = load([account("M1", 10, 5000, "CA", "Ann", 80)], [rep("Ann", "Enterprise", "CA")])
+    yours = load([account("Y1", 20, 5000, "NY", "Bo", 80)], [rep("Bo", "Enterprise", "NY")])
+    my_data = data_summary(services().store.put(mine), mine, "mine")
+    your_data = data_summary(services().store.put(yours), yours, "yours")
+    my_rows = slicer.account_rows({"startRow": 0, "endRow": 10}, my_data, settings_json(Settings(0), my_data["key"]))
+    your_rows = slicer.account_rows({"startRow": 0, "endRow": 10}, your_data,
+                                    settings_json(Settings(0), your_data["key"]))
+    assert [r["Account_ID"] for r in my_rows["rowData"]] == ["M1"]
+    assert [r["Account_ID"] for r in your_rows["rowData"]] == ["Y1"]

@@ -1,0 +1,66 @@
+"""Server-side filter, sort and paging for the account grid."""
+import numpy as np
+import pandas as pd
+
+from app.grid_query import query_rows
+
+FRAME = pd.DataFrame({
+    "Account_ID": ["a3", "A1", "b2", "c4"],
+    "Name": ["Zed", "alpha", "Beta", ""],
+    "ARR": [300.0, 100.0, 200.0, 50.0],
+    "Risk": [np.nan, 10.0, 80.0, 70.0],
+})
+
+
+def ids(request: dict) -> list[str]:
+    rows, _ = query_rows(FRAME, {"startRow": 0, "endRow": 100, **request})
+    return [r["Account_ID"] for r in rows]
+
+
+def test_blocks_and_total_count():
+    rows, total = query_rows(FRAME, {"startRow": 1, "endRow": 3})
+    assert [r["Account_ID"] for r in rows] == ["A1", "b2"] and total == 4
+
+
+def test_nan_travels_as_null():
+    rows, _ = query_rows(FRAME, {"startRow": 0, "endRow": 1})
+    assert rows[0]["Risk"] is None and rows[0]["ARR"] == 300.0
+
+
+def test_sort_numbers_descending_and_text_case_insensitive():
+    assert ids({"sortModel": [{"colId": "ARR", "sort": "desc"}]}) == ["a3", "b2", "A1", "c4"]
+    assert ids({"sortModel": [{"colId": "Name", "sort": "asc"}]}) == ["c4", "A1", "b2", "a3"]
+
+
+def test_blank_numbers_sort_last_either_way():
+    assert ids({"sortModel": [{"colId": "Risk", "sort": "asc"}]})[-1] == "a3"
+    assert ids({"sortModel": [{"colId": "Risk", "sort": "desc"}]})[-1] == "a3"
+
+
+def test_text_filters_ignore_case():
+    assert ids({"filterModel": {"Name": {"filterType": "text", "type": "contains", "filter": "ET"}}}) == ["b2"]
+    assert ids({"filterModel": {"Account_ID": {"filterType": "text", "type": "startsWith", "filter": "a"}}}) == ["a3", "A1"]
+    assert ids({"filterModel": {"Name": {"filterType": "text", "type": "blank"}}}) == ["c4"]
+
+
+def test_number_filters_and_ranges():
+    greater = {"ARR": {"filterType": "number", "type": "greaterThan", "filter": 100}}
+    assert ids({"filterModel": greater}) == ["a3", "b2"]
+    in_range = {"Risk": {"filterType": "number", "type": "inRange", "filter": 60, "filterTo": 75}}
+    assert ids({"filterModel": in_range}) == ["c4"]
+
+
+def test_conditions_joined_by_or_and_and():
+    either = {"ARR": {"filterType": "number", "operator": "OR", "conditions": [
+        {"filterType": "number", "type": "lessThan", "filter": 60},
+        {"filterType": "number", "type": "greaterThan", "filter": 250}]}}
+    assert ids({"filterModel": either}) == ["a3", "c4"]
+    both = {"ARR": {"filterType": "number", "operator": "AND", "conditions": [
+        {"filterType": "number", "type": "greaterThan", "filter": 60},
+        {"filterType": "number", "type": "lessThan", "filter": 250}]}}
+    assert ids({"filterModel": both}) == ["A1", "b2"]
+
+
+def test_unknown_columns_and_filter_types_are_ignored():
+    assert ids({"filterModel": {"Nope": {"type": "contains", "filter": "x"}},
+                "sortModel": [{"colId": "Nope", "sort": "asc"}]}) == ["a3", "A1", "b2", "c4"]
