@@ -21,7 +21,7 @@ def header() -> dbc.Navbar:
         dbc.DropdownMenu([
             dbc.DropdownMenuItem("CSV", id=Ids.EXPORT_CSV),
             dbc.DropdownMenuItem("Excel (.xlsx)", id=Ids.EXPORT_XLSX),
-        ], label="Export", color="primary", size="sm", className="me-3", align_end=True),
+        ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-3", align_end=True),
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
         dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),

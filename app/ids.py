@@ -14,6 +14,7 @@ class Ids(StrEnum):
     URL = "url"
     # header
     NAV = "nav"
+    EXPORT = "export"
     EXPORT_CSV = "export-csv"
     EXPORT_XLSX = "export-xlsx"
     DOWNLOAD = "download"
@@ -32,6 +33,12 @@ class Ids(StrEnum):
     GEO = "geo"
     PRESERVE = "preserve"
     HIGH_RISK = "high-risk"
+    WEIGHT_ARR_VALUE = "weight-arr-value"
+    WEIGHT_ACCOUNTS_VALUE = "weight-accounts-value"
+    WEIGHT_RISK_VALUE = "weight-risk-value"
+    GEO_VALUE = "geo-value"
+    PRESERVE_VALUE = "preserve-value"
+    HIGH_RISK_VALUE = "high-risk-value"
     BANNERS = "banners"
     # slicer page
     SLICER_BANNERS = "slicer-banners"

@@ -46,15 +46,15 @@ def sidebar() -> html.Div:
             ], size="sm", className="mt-2"),
         ]),
         section("Balance weights (%)", [
-            labelled_slider("ARR", Ids.WEIGHT_ARR, 0, 100, 1),
-            labelled_slider("Accounts", Ids.WEIGHT_ACCOUNTS, 0, 100, 1),
-            labelled_slider("Risk", Ids.WEIGHT_RISK, 0, 100, 1),
+            labelled_slider("ARR", Ids.WEIGHT_ARR, Ids.WEIGHT_ARR_VALUE, 0, 100, 1),
+            labelled_slider("Accounts", Ids.WEIGHT_ACCOUNTS, Ids.WEIGHT_ACCOUNTS_VALUE, 0, 100, 1),
+            labelled_slider("Risk", Ids.WEIGHT_RISK, Ids.WEIGHT_RISK_VALUE, 0, 100, 1),
             html.Div("Moving one rescales the other two; they always sum to 100.", className="form-text"),
         ]),
         section("Preferences", [
-            labelled_slider("Geo match bonus", Ids.GEO, 0, MAX_BONUS, 0.01),
-            labelled_slider("Preserve owner bonus", Ids.PRESERVE, 0, MAX_BONUS, 0.01),
-            labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, 0, 100, 5),
+            labelled_slider("Geo match bonus", Ids.GEO, Ids.GEO_VALUE, 0, MAX_BONUS, 0.01),
+            labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01),
+            labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5),
         ]),
     ], className="sidebar")
 
@@ -63,10 +63,15 @@ def section(title: str, children: list) -> html.Section:
     return html.Section([html.H6(title, className="sidebar-title"), *children], className="mb-3")
 
 
-def labelled_slider(label: str, component_id: str, low: float, high: float, step: float) -> html.Div:
+def labelled_slider(label: str, component_id: str, value_id: str, low: float, high: float,
+                    step: float) -> html.Div:
+    """A slider with its current value beside the label (drag, click or use the arrow keys)."""
     return html.Div([
-        html.Label(label, htmlFor=component_id, className="form-label small mb-0"),
-        dcc.Slider(id=component_id, min=low, max=high, step=step, marks=None, updatemode="mouseup"),
+        html.Div([html.Label(label, htmlFor=component_id, className="form-label small mb-0"),
+                  dbc.Badge(id=value_id, color="secondary", className="slider-value")],
+                 className="d-flex justify-content-between align-items-center"),
+        dcc.Slider(id=component_id, min=low, max=high, step=step, marks=None, updatemode="mouseup",
+                   allow_direct_input=False),
     ], className="mb-2")
 
 
@@ -84,6 +89,9 @@ CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "val
     Output(Ids.WEIGHT_ARR, "value"), Output(Ids.WEIGHT_ACCOUNTS, "value"), Output(Ids.WEIGHT_RISK, "value"),
     Output(Ids.WEIGHT_RISK, "disabled"),
     Output(Ids.GEO, "value"), Output(Ids.PRESERVE, "value"), Output(Ids.HIGH_RISK, "value"),
+    Output(Ids.WEIGHT_ARR_VALUE, "children"), Output(Ids.WEIGHT_ACCOUNTS_VALUE, "children"),
+    Output(Ids.WEIGHT_RISK_VALUE, "children"), Output(Ids.GEO_VALUE, "children"),
+    Output(Ids.PRESERVE_VALUE, "children"), Output(Ids.HIGH_RISK_VALUE, "children"),
     Input(Ids.DATA, "data"), *CONTROL_INPUTS, State(Ids.SETTINGS, "data"))
 def update_settings(data, threshold, threshold_text, pick, w_arr, w_accounts, w_risk, geo, preserve,
                     high_risk, stored):
@@ -97,16 +105,20 @@ def update_settings(data, threshold, threshold_text, pick, w_arr, w_accounts, w_
 def control_values(settings: dict, data: dict) -> tuple:
     """What every control shows for `settings`, in the callback's output order."""
     low, high = data["range"]
+    weights = settings["weights"]
     return (settings["threshold"], low, high, slider_marks(low, high), format_count(settings["threshold"]),
-            *settings["weights"], not data["has_risk"],
-            settings["geo"], settings["preserve"], settings["high_risk"])
+            *weights, not data["has_risk"],
+            settings["geo"], settings["preserve"], settings["high_risk"],
+            *(f"{w}%" for w in weights), f"{settings['geo']:.2f}", f"{settings['preserve']:.2f}",
+            f"{settings['high_risk']:g}")
 
 
 @callback(Output(Ids.DATA, "data"), Output(Ids.LOAD_REPORT, "data"), Input(Ids.DATA, "data"))
 def ensure_data(data):
-    """A session whose upload expired (or that has none yet) falls back to the demo, and says so."""
+    """A session whose upload expired (or that has none yet) falls back to the demo, and says so.
+    Valid data is passed on as it is: callbacks that wait on DATA would skip a no_update."""
     if dataset_of(data) is not None:
-        return data, None
+        return data, no_update
     if data:
         return demo_summary(), {"level": "warning", "details": [],
                                 "title": f"Your data ({data.get('label')}) is no longer on the server "

@@ -45,7 +45,7 @@ def test_render_slicer_does_nothing_for_a_lost_session():
 def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
     data, report = ensure_data({**demo_summary(), "key": "expired-key", "label": "mine.csv"})
     assert data == demo_summary() and "mine.csv" in report["title"]
-    assert ensure_data(demo_summary()) == (demo_summary(), None)
+    assert ensure_data(demo_summary()) == (demo_summary(), no_update)
 
 
 def test_update_settings_writes_every_control_back():
