@@ -22,7 +22,7 @@ def themed(figure: go.Figure, theme: str | None, height: int) -> go.Figure:
     figure.update_layout(template="plotly_dark" if theme == "dark" else "plotly_white",
                          paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                          height=height, margin=dict(l=10, r=10, t=60, b=10),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+                         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, traceorder="normal"))
     return figure
 
 

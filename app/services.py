@@ -26,6 +26,13 @@ def services() -> Services:
 
 
 @functools.cache
+def config() -> Config:
+    """Read once; forked jobs inherit it rather than read (and warn) again, because a forked
+    process must not take locks, such as logging's, that another thread may have held."""
+    return Config.from_env()
+
+
+@functools.cache
 def _open(pid: int) -> Services:
-    config = Config.from_env()
-    return Services(config, SessionStore(config.cache_dir / "sessions", config.session_ttl_seconds))
+    settings = config()
+    return Services(settings, SessionStore(settings.cache_dir / "sessions", settings.session_ttl_seconds))

@@ -12,6 +12,7 @@ tree of their own (see greedy_segment).
 """
 from __future__ import annotations
 
+import os
 import threading
 
 import numba
@@ -23,6 +24,15 @@ from numba import njit, prange
 # layer must not run two parallel kernels at once in one process: PARALLEL serialises them.
 numba.config.THREADING_LAYER = "forksafe"
 PARALLEL = threading.Lock()
+
+
+def _fresh_lock_after_fork() -> None:
+    """A process forked while another thread held PARALLEL would wait on it forever."""
+    global PARALLEL
+    PARALLEL = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_after_fork)
 
 GROUP_SCAN_MAX = 8  # locations with at most this many reps are scanned; larger ones get a tree
 

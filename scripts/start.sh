@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Set up and run the main job on the bundled demo data.
+# Set up and start the dashboard on the bundled demo data: http://127.0.0.1:8050 (PORT to change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements.txt
-exec .venv/bin/python -m engine allocate "$@"
+port=${PORT:-8050}
+echo "Territory Slicer: open http://127.0.0.1:${port} (Ctrl+C to stop)"
+exec .venv/bin/gunicorn app:server --bind "127.0.0.1:${port}" --workers 1 --threads 8 --timeout 120 \
+  --preload --access-logfile - --log-level warning

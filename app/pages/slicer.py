@@ -25,8 +25,7 @@ MONEY = {"function": "params.value == null ? '' : '$' + d3.format(',.0f')(params
 COUNT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 PERCENT = {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + '%'"}
 NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
-COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 100, "wrapHeaderText": True,
-                   "autoHeaderHeight": True}
+COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 90}
 
 
 def layout(**_query):
@@ -75,7 +74,7 @@ def rep_grid() -> dag.AgGrid:
     ]
     return dag.AgGrid(id=Ids.REP_GRID, columnDefs=columns, rowData=[],
                       defaultColDef={**COLUMN_DEFAULTS, "filter": True},
-                      columnSize="responsiveSizeToFit",
+                      columnSize="autoSize",
                       dashGridOptions={"pagination": True, "paginationPageSize": 10,
                                        "paginationPageSizeSelector": [10, 25, 100], "animateRows": False,
                                        "domLayout": "autoHeight"},
@@ -97,7 +96,7 @@ def account_grid() -> dag.AgGrid:
     return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=columns, rowModelType="infinite",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
                                      "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
-                      columnSize="responsiveSizeToFit",
+                      columnSize="autoSize",
                       rowClassRules={"changed-owner": "params.data && params.data.Changed"},
                       dashGridOptions={"pagination": True, "paginationPageSize": 50,
                                        "paginationPageSizeSelector": False, "cacheBlockSize": 50,

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import ChromeOptions
 from selenium.webdriver.common.keys import Keys
 
@@ -81,7 +82,10 @@ class Page:
     def until(self, condition, timeout: float = TIMEOUT, message: str = ""):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = condition()
+            try:
+                value = condition()
+            except StaleElementReferenceException:  # re-rendered while we read it: look again
+                value = None
             if value:
                 return value
             time.sleep(0.1)

@@ -15,7 +15,7 @@ def test_typing_a_threshold_moves_the_slider_and_resegments(page):
     page.type_into(f"#{Ids.THRESHOLD_INPUT}", "12500")
     page.until(lambda: page.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == "12,500", message="formatted")
     page.until(lambda: kpi(page, "enterprise") != before, message="Enterprise KPIs change")
-    assert page.slider_value(Ids.THRESHOLD) == "12500"
+    page.until(lambda: page.slider_value(Ids.THRESHOLD) == "12500", message="slider follows the box")
     assert page.js("return window.__same_page") is True  # no reload
 
 
