@@ -12,25 +12,14 @@ import pandas as pd
 
 from .allocation import Allocation
 from .dataset import ENTERPRISE, MID_MARKET, Dataset
+from .sensitivity import SegmentPoint
 
 TOTAL = "Total"
 
 
 @dataclass(frozen=True)
-class SegmentKpis:
+class SegmentKpis(SegmentPoint):
     """Size of one segment (or of all accounts): None where a ratio has no denominator."""
-
-    arr: float
-    accounts: int
-    reps: int
-
-    @property
-    def arr_per_rep(self) -> float | None:
-        return self.arr / self.reps if self.reps else None
-
-    @property
-    def accounts_per_rep(self) -> float | None:
-        return self.accounts / self.reps if self.reps else None
 
     @property
     def average_deal(self) -> float | None:
@@ -39,10 +28,10 @@ class SegmentKpis:
 
 def segment_kpis(allocation: Allocation) -> dict[str, SegmentKpis]:
     """Enterprise, Mid-Market and Total, in that order."""
-    kpis = {name: SegmentKpis(s.arr, len(s.accounts), len(s.reps))
+    kpis = {name: SegmentKpis(len(s.accounts), s.arr, len(s.reps))
             for name, s in allocation.segments.items()}
     e, m = kpis[ENTERPRISE], kpis[MID_MARKET]
-    kpis[TOTAL] = SegmentKpis(e.arr + m.arr, e.accounts + m.accounts, e.reps + m.reps)
+    kpis[TOTAL] = SegmentKpis(e.accounts + m.accounts, e.arr + m.arr, e.reps + m.reps)
     return kpis
 
 
