@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dash
 import diskcache
+import multiprocess
 from dash import Dash
 
 from engine import Settings, allocate, default_threshold
@@ -51,7 +52,17 @@ def background_manager(config: Config, celery):
     """Celery + Redis when the app is scaled out, a disk cache on one machine."""
     if celery is not None:
         return dash.CeleryManager(celery, expire=3600)
+    start_jobs_from_a_clean_process()
     return dash.DiskcacheManager(diskcache.Cache(str(config.cache_dir / "jobs")), expire=3600)
+
+
+def start_jobs_from_a_clean_process() -> None:
+    """DiskcacheManager starts each job as a new process. Forked straight from a threaded web
+    server, a job can inherit a lock (SQLite's, logging's) that another thread held at that
+    moment and wait on it forever. A fork server, started once with the app imported and no
+    request threads, forks every job instead: jobs start clean, and just as fast."""
+    multiprocess.set_start_method("forkserver", force=True)
+    multiprocess.set_forkserver_preload([__name__])
 
 
 def warm_up() -> None:

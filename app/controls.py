@@ -1,7 +1,7 @@
 """The sidebar's rules as plain functions: which settings follow from a control the user moved."""
 from __future__ import annotations
 
-from engine import Preferences, Settings
+from engine import Preferences, Settings, Weights
 
 from .ids import Ids
 from .state import settings_from_json, settings_json
@@ -62,6 +62,12 @@ def _apply(trigger: str | None, inputs: dict, settings: Settings, has_risk: bool
         return settings if typed is None else settings.with_threshold(typed)
     if trigger == Ids.THRESHOLD_PICK and inputs["pick"]:
         return settings.with_threshold(int(inputs["pick"]["threshold"]))
+    if trigger == Ids.WEIGHTS_PICK and inputs["weights_pick"]:
+        try:
+            weights = Weights(*(int(w) for w in inputs["weights_pick"]["weights"]))
+        except (TypeError, ValueError):
+            return settings
+        return settings.with_weights(weights if has_risk else weights.without_risk())
     if trigger in WEIGHT_IDS:
         driver = WEIGHT_IDS.index(trigger)
         value = inputs["weights"][driver]

@@ -146,3 +146,26 @@ def _mark_current(figure: go.Figure, current: SensitivityPoint) -> None:
         figure.add_scatter(x=[current.threshold], y=[current.balanced], mode="markers", name="Current",
                            marker=dict(size=11, color=BALANCED, line=dict(width=2, color="white")),
                            hoverinfo="skip", showlegend=False)
+
+
+BEFORE = "#9aa5b1"
+AFTER = "#4c78a8"
+
+
+def comparison_figure(segment: str, books: pd.DataFrame, theme: str | None) -> go.Figure:
+    """Per name, ARR and accounts before (Original_Rep) and after (Assigned_Rep), side by side."""
+    if books.empty:
+        return message_figure(f"No {segment} accounts and no {segment} reps at this threshold", theme)
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           subplot_titles=("ARR per rep", "Accounts per rep"))
+    for label, colour in (("Before", BEFORE), ("After", AFTER)):
+        figure.add_bar(x=books["Rep"], y=books[f"ARR_{label}"], name=label, marker_color=colour,
+                       legendgroup=label, hovertemplate=f"%{{x}}<br>{label}: $%{{y:,.0f}}<extra></extra>",
+                       row=1, col=1)
+        figure.add_bar(x=books["Rep"], y=books[f"Accounts_{label}"], name=label, marker_color=colour,
+                       legendgroup=label, showlegend=False,
+                       hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} accounts<extra></extra>", row=2, col=1)
+    figure.update_layout(barmode="group", bargap=0.2)
+    figure.update_yaxes(tickprefix="$", row=1, col=1)
+    figure.update_xaxes(tickangle=-45, automargin=True)
+    return themed(figure, theme, 480)

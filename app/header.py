@@ -27,7 +27,7 @@ def header() -> dbc.Navbar:
         dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),
         dcc.Download(id=Ids.DOWNLOAD),
         help_panel(),
-    ], fluid=True), color="body-tertiary", dark=False, className="border-bottom", sticky="top")
+    ], fluid=True), color="light", dark=False, className="border-bottom app-header", sticky="top")
 
 
 def help_panel() -> dbc.Offcanvas:

@@ -10,6 +10,8 @@ class Ids(StrEnum):
     UPLOAD_PAYLOAD = "upload-payload"  # files that passed the browser's size check
     LOAD_REPORT = "load-report"        # what the last upload said
     THRESHOLD_PICK = "threshold-pick"  # a threshold chosen outside the sidebar (chart click)
+    WEIGHTS_PICK = "weights-pick"      # weights applied from Optimize
+    TAB = "tab"                        # random id of this page load (leases of background jobs)
     THEME = "theme"
     URL = "url"
     # header
@@ -52,3 +54,33 @@ class Ids(StrEnum):
     SENSITIVITY_STATUS = "sensitivity-status"
     REP_GRID = "rep-grid"
     ACCOUNT_GRID = "account-grid"
+    # comparison page
+    COMPARISON_GRAPH = "comparison-graph"
+    COMPARISON_KPIS = "comparison-kpis"
+    MOVEMENT_TOTALS = "movement-totals"
+    MOVEMENT_GRID = "movement-grid"
+    # audit page
+    AUDIT_POSITION = "audit-position"
+    AUDIT_SEGMENT = "audit-segment"
+    AUDIT_REP = "audit-rep"
+    AUDIT_JUMP = "audit-jump"
+    AUDIT_JUMP_GO = "audit-jump-go"
+    AUDIT_FEEDBACK = "audit-feedback"
+    AUDIT_FIRST = "audit-first"
+    AUDIT_PREV = "audit-prev"
+    AUDIT_NEXT = "audit-next"
+    AUDIT_LAST = "audit-last"
+    AUDIT_LABEL = "audit-label"
+    AUDIT_ACCOUNT = "audit-account"
+    AUDIT_REASON = "audit-reason"
+    AUDIT_GRID = "audit-grid"
+    # optimize weights (sidebar)
+    OPTIMIZE_RUN = "optimize-run"
+    OPTIMIZE_CANCEL = "optimize-cancel"
+    OPTIMIZE_PROGRESS = "optimize-progress"
+    OPTIMIZE_PROGRESS_WRAP = "optimize-progress-wrap"
+    OPTIMIZE_RESULT = "optimize-result"
+    OPTIMIZE_VIEW = "optimize-view"
+    OPTIMIZE_STATUS = "optimize-status"
+    OPTIMIZE_APPLY = "optimize-apply"
+    OPTIMIZE_LEASE = "optimize-lease"

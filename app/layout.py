@@ -1,6 +1,8 @@
 """The page frame shared by every route: stores, header, sidebar, banners and the page itself."""
 from __future__ import annotations
 
+import uuid
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -20,6 +22,8 @@ def shell() -> html.Div:
         dcc.Store(id=Ids.UPLOAD_PAYLOAD),
         dcc.Store(id=Ids.LOAD_REPORT),
         dcc.Store(id=Ids.THRESHOLD_PICK),
+        dcc.Store(id=Ids.WEIGHTS_PICK),
+        dcc.Store(id=Ids.TAB, data=uuid.uuid4().hex),
         dcc.Store(id=Ids.THEME),
         header(),
         dbc.Container(dbc.Row([

@@ -12,6 +12,7 @@ from engine.settings import MAX_BONUS
 
 from .controls import format_count, next_settings, slider_marks
 from .ids import Ids
+from .optimize import optimize_panel
 from .services import services
 from .state import dataset_of, demo_summary
 from .uploads import receive_upload
@@ -56,6 +57,7 @@ def sidebar() -> html.Div:
             labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01),
             labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5),
         ]),
+        section("Optimize weights", [optimize_panel()]),
     ], className="sidebar")
 
 
@@ -76,7 +78,7 @@ def labelled_slider(label: str, component_id: str, value_id: str, low: float, hi
 
 
 CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "value"),
-                  Input(Ids.THRESHOLD_PICK, "data"),
+                  Input(Ids.THRESHOLD_PICK, "data"), Input(Ids.WEIGHTS_PICK, "data"),
                   Input(Ids.WEIGHT_ARR, "value"), Input(Ids.WEIGHT_ACCOUNTS, "value"),
                   Input(Ids.WEIGHT_RISK, "value"),
                   Input(Ids.GEO, "value"), Input(Ids.PRESERVE, "value"), Input(Ids.HIGH_RISK, "value")]
@@ -93,9 +95,9 @@ CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "val
     Output(Ids.WEIGHT_RISK_VALUE, "children"), Output(Ids.GEO_VALUE, "children"),
     Output(Ids.PRESERVE_VALUE, "children"), Output(Ids.HIGH_RISK_VALUE, "children"),
     Input(Ids.DATA, "data"), *CONTROL_INPUTS, State(Ids.SETTINGS, "data"))
-def update_settings(data, threshold, threshold_text, pick, w_arr, w_accounts, w_risk, geo, preserve,
+def update_settings(data, threshold, threshold_text, pick, weights_pick, w_arr, w_accounts, w_risk, geo, preserve,
                     high_risk, stored):
-    inputs = {"threshold": threshold, "threshold_text": threshold_text, "pick": pick,
+    inputs = {"threshold": threshold, "threshold_text": threshold_text, "pick": pick, "weights_pick": weights_pick,
               "weights": [w_arr, w_accounts, w_risk], "geo": geo, "preserve": preserve,
               "high_risk": high_risk}
     settings = next_settings(ctx.triggered_id, inputs, stored, data)

@@ -49,3 +49,10 @@ class SessionStore:
         if value is not None:
             self._cache.touch(key, expire=self._ttl)
         return value
+
+    def renew_lease(self, holder: str, seconds: float) -> None:
+        """A browser tab says it is still waiting for its job (see app.optimize)."""
+        self._cache.set(f"lease:{holder}", True, expire=seconds)
+
+    def has_lease(self, holder: str) -> bool:
+        return self._cache.get(f"lease:{holder}") is not None

@@ -40,3 +40,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+/* Audit Trail: ← → step through, Home / End jump to the first / last step (not while typing). */
+document.addEventListener("keydown", function (event) {
+  if (window.location.pathname.replace(/\/$/, "") !== "/audit") { return; }
+  const typing = event.target.closest("input, textarea, select, [contenteditable], .ag-root-wrapper");
+  if (typing || event.altKey || event.ctrlKey || event.metaKey) { return; }
+  const buttons = {ArrowLeft: "audit-prev", ArrowRight: "audit-next", Home: "audit-first", End: "audit-last"};
+  const button = buttons[event.key] && document.getElementById(buttons[event.key]);
+  if (button) {
+    event.preventDefault();
+    button.click();
+  }
+});

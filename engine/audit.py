@@ -128,3 +128,70 @@ def _count(value: float) -> str:
 
 def _money(value: float) -> str:
     return f"${value:,.0f}"
+
+
+@dataclass(frozen=True)
+class AuditIndex:
+    """The steps a user pages through, optionally only one segment's or one rep's wins: for each
+    segment in order, the 1-based step numbers kept. Position k (0-based) runs across them."""
+
+    segments: tuple[str, ...]
+    steps: tuple[np.ndarray, ...]
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.steps)
+
+    def at(self, position: int) -> tuple[str, int]:
+        """(segment, step) at `position`, clamped into range; raises IndexError when empty."""
+        if len(self) == 0:
+            raise IndexError("no steps")
+        position = min(max(position, 0), len(self) - 1)
+        for segment, steps in zip(self.segments, self.steps):
+            if position < len(steps):
+                return segment, int(steps[position])
+            position -= len(steps)
+        raise AssertionError("unreachable")
+
+    def position_of(self, segment: str, step: int) -> int | None:
+        offset = 0
+        for name, steps in zip(self.segments, self.steps):
+            if name == segment:
+                found = np.searchsorted(steps, step)
+                return offset + int(found) if found < len(steps) and steps[found] == step else None
+            offset += len(steps)
+        return None
+
+
+def audit_index(dataset: Dataset, allocation: Allocation, segment: str | None = None,
+                rep: str | None = None) -> AuditIndex:
+    """The assigned steps, all or only those of `segment` and/or won by `rep`."""
+    segments, steps = [], []
+    for name, result in allocation.segments.items():
+        if segment and name != segment or len(result.reps) == 0:
+            continue
+        keep = np.ones(len(result.accounts), dtype=bool)
+        if rep:
+            keep &= dataset.rep_name[np.maximum(result.winners, 0)] == rep
+        segments.append(name)
+        steps.append(np.flatnonzero(keep) + 1)
+    return AuditIndex(tuple(segments), tuple(steps))
+
+
+def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[str, int] | None:
+    """(segment, step) of the account whose ID matches `query` (ignoring case), else of the first
+    in the audit's order whose name contains it; None if nothing matches or it is unassigned."""
+    wanted = query.strip().casefold()
+    if not wanted:
+        return None
+    ids = np.array([str(i).casefold() for i in dataset.account_id])
+    matches = np.flatnonzero(ids == wanted)
+    if len(matches) == 0:
+        names = np.array([str(n).casefold() for n in dataset.account_name])
+        matches = np.flatnonzero(np.char.find(names.astype(str), wanted) >= 0)
+    for name, result in allocation.segments.items():
+        if len(result.reps) == 0:
+            continue
+        positions = np.flatnonzero(np.isin(result.accounts, matches))
+        if len(positions):
+            return name, int(positions[0]) + 1
+    return None

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .allocation import Allocation
+from .comparison import account_changed
 from .dataset import ENTERPRISE, MID_MARKET, Dataset
 from .sensitivity import SegmentPoint
 
@@ -72,8 +73,6 @@ def account_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
     """Every account with its segment and rep, in input order; `Changed` marks a new owner
     (an unassigned account whose owner was named has changed too)."""
     assigned = np.array(allocation.assigned_names(dataset), dtype=object)
-    named_owner = np.array([bool(o.strip()) for o in dataset.original_rep], dtype=bool)
-    changed = (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & named_owner)
     return pd.DataFrame({
         "Account_ID": dataset.account_id,
         "Account_Name": dataset.account_name,
@@ -84,5 +83,5 @@ def account_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
         "Num_Employees": dataset.employees,
         "Risk_Score": dataset.risk,
         "Location": dataset.location,
-        "Changed": changed,
+        "Changed": account_changed(dataset, allocation),
     })

@@ -1,7 +1,7 @@
 """ALLOCATION.md §6: every assignment explained, with the rule that decided it."""
 
 from engine import allocate
-from engine.audit import audit_step, iter_audit, segment_reason
+from engine.audit import audit_index, audit_step, find_account, iter_audit, segment_reason
 
 from .conftest import account, load, rep, settings
 
@@ -75,3 +75,30 @@ def test_audit_winners_match_the_allocation(fixture12):
 def test_unassigned_accounts_have_no_step():
     d = load([account("E1", 100, employees=5000), account("M1", 100, employees=10)], [rep("Ent")])
     assert [s.account_id for s in steps(d, settings(threshold=1000))] == ["E1"]
+
+
+def test_audit_index_pages_across_segments_and_filters(fixture12):
+    allocation = allocate(fixture12, settings(threshold=5000, weights=(33, 33, 34)))
+    everything = audit_index(fixture12, allocation)
+    sizes = [len(allocation.segments[s].accounts) for s in ("Enterprise", "Mid-Market")]
+    assert len(everything) == sum(sizes)
+    assert everything.at(0) == ("Enterprise", 1) and everything.at(sizes[0]) == ("Mid-Market", 1)
+    assert everything.at(10**6) == ("Mid-Market", sizes[1])  # clamped
+    assert everything.position_of("Mid-Market", 2) == sizes[0] + 1
+    bob = audit_index(fixture12, allocation, rep="Bob Smith")
+    names = allocation.assigned_names(fixture12)
+    assert len(bob) == names.count("Bob Smith")
+    for k in range(len(bob)):
+        segment, step = bob.at(k)
+        assert audit_step(fixture12, allocation, segment, step).winner == "Bob Smith"
+    assert len(audit_index(fixture12, allocation, segment="Mid-Market")) == sizes[1]
+
+
+def test_find_account_by_id_or_name(fixture12):
+    allocation = allocate(fixture12, settings(threshold=5000, weights=(33, 33, 34)))
+    segment, step = find_account(fixture12, allocation, " acc-003 ")
+    assert audit_step(fixture12, allocation, segment, step).account_id == "ACC-003"
+    segment, step = find_account(fixture12, allocation, "megasoft")
+    assert audit_step(fixture12, allocation, segment, step).account_name == "MegaSoft Industries"
+    assert find_account(fixture12, allocation, "no such account") is None
+    assert find_account(fixture12, allocation, "  ") is None

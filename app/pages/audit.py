@@ -1,10 +1,152 @@
-"""Audit Trail page (PAGES.md §3): not built yet, see issue 5."""
-import dash
-from dash import html
+"""Audit Trail page (PAGES.md §3, ALLOCATION.md §6): every assignment, one step at a time.
 
-layout = html.Div([html.H4("Audit Trail"),
-                   html.P("Coming next: every assignment step by step, with the scores and the reason.",
-                          className="text-body-secondary")])
+Only the current step travels to the browser: the server rebuilds it from the allocation
+(`engine.audit.audit_step`), so 100,000 accounts page as fast as 100.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+from engine import SEGMENTS
+from engine.audit import AuditStep, audit_index, audit_step, find_account
+
+from ..cards import count, money
+from ..grid_query import json_records
+from ..ids import Ids
+from ..state import current, dataset_of
+from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
+
+ALL = "all"
+MOVES = {Ids.AUDIT_FIRST: "first", Ids.AUDIT_PREV: "previous", Ids.AUDIT_NEXT: "next", Ids.AUDIT_LAST: "last"}
+SCORE = {"function": "params.value == null ? '' : d3.format('.4f')(params.value)"}
+BONUS = {"function": "params.value ? '+' + d3.format('.2f')(params.value) : '–'"}
+
+
+def layout(**_query):
+    return html.Div([
+        dcc.Store(id=Ids.AUDIT_POSITION, data=0),
+        html.H4("Audit Trail", className="mb-1"),
+        html.P("Every assignment in the order the engine made it, with the scores that decided it. "
+               "Use the buttons or the ← → keys.", className="text-body-secondary"),
+        dbc.Row([
+            dbc.Col(dcc.Dropdown(id=Ids.AUDIT_SEGMENT, value=ALL, clearable=False, searchable=False,
+                                 options=[{"label": "All segments", "value": ALL}]
+                                 + [{"label": s, "value": s} for s in SEGMENTS]), md=3),
+            dbc.Col(dcc.Dropdown(id=Ids.AUDIT_REP, placeholder="Any rep"), md=3),
+            dbc.Col(dbc.InputGroup([
+                dbc.Input(id=Ids.AUDIT_JUMP, placeholder="Jump to account ID or name", debounce=True),
+                dbc.Button("Go", id=Ids.AUDIT_JUMP_GO, color="secondary"),
+            ]), md=6),
+        ], className="g-2 mb-2"),
+        html.Div(id=Ids.AUDIT_FEEDBACK, className="small text-body-secondary mb-2"),
+        html.Div([
+            dbc.ButtonGroup([
+                dbc.Button("« First", id=Ids.AUDIT_FIRST, outline=True, color="primary"),
+                dbc.Button("◀ Previous", id=Ids.AUDIT_PREV, outline=True, color="primary"),
+                dbc.Button("Next ▶", id=Ids.AUDIT_NEXT, outline=True, color="primary"),
+                dbc.Button("Last »", id=Ids.AUDIT_LAST, outline=True, color="primary"),
+            ]),
+            html.Span(id=Ids.AUDIT_LABEL, className="ms-3 fw-semibold"),
+        ], className="d-flex align-items-center mb-3 flex-wrap gap-2"),
+        dbc.Row([
+            dbc.Col(html.Div(id=Ids.AUDIT_ACCOUNT), lg=5),
+            dbc.Col(html.Div(id=Ids.AUDIT_REASON), lg=7),
+        ], className="g-3 mb-3"),
+        html.H6("Eligible reps when this account was assigned", className="text-body-secondary"),
+        rep_grid(),
+    ])
 
 
 dash.register_page(__name__, path="/audit", name="Audit", title="Audit Trail · Territory Slicer", layout=layout)
+
+
+def rep_grid() -> dag.AgGrid:
+    columns = [{"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
+               {"field": "arr", "headerName": "ARR so far", "valueFormatter": MONEY, **NUMBER_FILTER},
+               {"field": "accounts", "headerName": "Accounts so far", **NUMBER_FILTER},
+               {"field": "risk_arr", "headerName": "High-risk ARR so far", "valueFormatter": MONEY,
+                **NUMBER_FILTER},
+               {"field": "blended", "headerName": "Blended need", "valueFormatter": SCORE, **NUMBER_FILTER},
+               {"field": "geo", "headerName": "Geo", "valueFormatter": BONUS, **NUMBER_FILTER},
+               {"field": "preserve", "headerName": "Preserve", "valueFormatter": BONUS, **NUMBER_FILTER},
+               {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc",
+                **NUMBER_FILTER}]
+    return dag.AgGrid(id=Ids.AUDIT_GRID, columnDefs=columns, rowData=[], columnSize="responsiveSizeToFit",
+                      defaultColDef={**COLUMN_DEFAULTS, "filter": True},
+                      rowClassRules={"audit-winner": "params.data.winner"}, getRowId="params.data.rep",
+                      dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 15,
+                                       "paginationPageSizeSelector": False})
+
+
+@callback(Output(Ids.AUDIT_REP, "options"), Input(Ids.DATA, "data"))
+def rep_options(data):
+    dataset = dataset_of(data)
+    return [] if dataset is None else [{"label": name, "value": name} for name in dataset.rep_name]
+
+
+@callback(Output(Ids.AUDIT_POSITION, "data"), Output(Ids.AUDIT_LABEL, "children"),
+          Output(Ids.AUDIT_ACCOUNT, "children"), Output(Ids.AUDIT_REASON, "children"),
+          Output(Ids.AUDIT_GRID, "rowData"), Output(Ids.AUDIT_FEEDBACK, "children"),
+          Output(Ids.AUDIT_SEGMENT, "value"), Output(Ids.AUDIT_REP, "value"),
+          *[Input(button, "n_clicks") for button in MOVES],
+          Input(Ids.AUDIT_JUMP, "n_submit"), Input(Ids.AUDIT_JUMP_GO, "n_clicks"),
+          Input(Ids.AUDIT_SEGMENT, "value"), Input(Ids.AUDIT_REP, "value"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+          State(Ids.AUDIT_POSITION, "data"), State(Ids.AUDIT_JUMP, "value"))
+def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data, settings, position, query):
+    state = current(data, settings)
+    if state is None:
+        return (no_update,) * 8
+    trigger = ctx.triggered_id
+    feedback = ""
+    if trigger in (Ids.AUDIT_JUMP, Ids.AUDIT_JUMP_GO):
+        found = find_account(state.dataset, state.allocation, query or "")
+        if found is None:
+            feedback = f"No assigned account has the ID or a name containing “{query}”."
+        else:
+            segment, rep = ALL, None  # a jump shows the account whatever the filters were
+            index = audit_index(state.dataset, state.allocation)
+            position = index.position_of(*found)
+    index = audit_index(state.dataset, state.allocation, None if segment == ALL else segment, rep)
+    if trigger in (Ids.AUDIT_SEGMENT, Ids.AUDIT_REP):
+        position = 0
+    position = moved(MOVES.get(trigger), position or 0, len(index))
+    if len(index) == 0:
+        return 0, "No steps", "", dbc.Alert("No assignments match these filters.", color="info"), [], \
+            feedback, segment, rep
+    step = audit_step(state.dataset, state.allocation, *index.at(position))
+    label = f"Step {position + 1:,} of {len(index):,}" + (f" · {step.segment} step {step.step:,} of {step.steps:,}"
+                                                          if segment == ALL and not rep else "")
+    rows = json_records_of(step)
+    return position, label, account_card(step), reason_alert(step), rows, feedback, segment, rep
+
+
+def moved(move: str | None, position: int, length: int) -> int:
+    """The position after a navigation button, kept inside 0 … length − 1."""
+    target = {"first": 0, "previous": position - 1, "next": position + 1, "last": length - 1}.get(move, position)
+    return min(max(target, 0), max(length - 1, 0))
+
+
+def json_records_of(step: AuditStep) -> list[dict]:
+    return json_records(pd.DataFrame([asdict(row) for row in step.rows]))
+
+
+def account_card(step: AuditStep) -> dbc.Card:
+    facts = [("Account ID", step.account_id), ("ARR", money(step.arr)), ("Employees", count(step.employees)),
+             ("Location", step.location or "—"), ("Original rep", step.owner or "—")]
+    return dbc.Card(dbc.CardBody([
+        html.H5(step.account_name, className="card-title"),
+        html.Dl([part for label, value in facts for part in (html.Dt(label), html.Dd(value))], className="kpi-list"),
+        html.Div(step.segment_reason, className="mt-2 small"),
+    ]), id=f"{Ids.AUDIT_ACCOUNT}-card")
+
+
+def reason_alert(step: AuditStep) -> dbc.Alert:
+    return dbc.Alert([html.Div([html.Span("Assigned to "), html.Strong(step.winner)]),
+                      html.Div(step.reason, className="small")], color="success", className="py-2")

@@ -1,10 +1,103 @@
-"""Territory Comparison page (PAGES.md §2): not built yet, see issue 5."""
+"""Territory Comparison page (PAGES.md §2): today's owners against the new assignment."""
+from __future__ import annotations
+
 import dash
-from dash import html
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
 
-layout = html.Div([html.H4("Territory Comparison"),
-                   html.P("Coming next: before/after bars per rep, the KPI improvement table and the "
-                          "account movement table.", className="text-body-secondary")])
+from engine import SEGMENTS
+from engine.comparison import KpiChange, kpi_changes, movements, rep_books
+
+from ..figures import comparison_figure
+from ..grid_query import query_rows
+from ..ids import Ids
+from ..state import current
+from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel
+
+GRAPHS = {segment: f"{Ids.COMPARISON_GRAPH}-{segment.lower()}" for segment in SEGMENTS}
 
 
-dash.register_page(__name__, path="/comparison", name="Comparison", title="Comparison · Territory Slicer", layout=layout)
+def layout(**_query):
+    return html.Div([
+        html.H4("Territory Comparison", className="mb-1"),
+        html.P("Before = each account's Original_Rep today; after = the assignment under the current "
+               "settings.", className="text-body-secondary"),
+        panel("Books per rep, before and after",
+              dbc.Row([dbc.Col(graph(GRAPHS[s], s), lg=6) for s in SEGMENTS])),
+        panel("What changed", html.Div(id=Ids.COMPARISON_KPIS)),
+        panel("Account movements", [html.Div(id=Ids.MOVEMENT_TOTALS, className="mb-2 fw-semibold"),
+                                    movement_grid()]),
+    ])
+
+
+dash.register_page(__name__, path="/comparison", name="Comparison", title="Comparison · Territory Slicer",
+                   layout=layout)
+
+
+def movement_grid() -> dag.AgGrid:
+    columns = [{"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
+               {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment"},
+               {"field": "From", "minWidth": 160}, {"field": "To", "minWidth": 160},
+               {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER}]
+    return dag.AgGrid(id=Ids.MOVEMENT_GRID, columnDefs=columns, rowModelType="infinite",
+                      defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
+                                     "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
+                      columnSize="responsiveSizeToFit",
+                      dashGridOptions={"pagination": True, "paginationPageSize": 25,
+                                       "paginationPageSizeSelector": False, "cacheBlockSize": 25},
+                      getRowId="params.data.Account_ID", style={"height": 480})
+
+
+@callback(*[Output(GRAPHS[s], "figure") for s in SEGMENTS], Output(Ids.COMPARISON_KPIS, "children"),
+          Output(Ids.MOVEMENT_TOTALS, "children"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"))
+def render_comparison(data, settings, theme):
+    state = current(data, settings)
+    if state is None:
+        return (no_update,) * (len(SEGMENTS) + 2)
+    dataset, allocation = state.dataset, state.allocation
+    figures = [comparison_figure(s, rep_books(dataset, allocation, s), theme) for s in SEGMENTS]
+    moved = movements(dataset, allocation)
+    totals = (f"{len(moved):,} of {dataset.n_accounts:,} accounts change owner, "
+              f"${moved['ARR'].sum():,.0f} of ${dataset.arr.sum():,.0f} ARR.")
+    return *figures, kpi_table(kpi_changes(dataset, allocation)), totals
+
+
+def kpi_table(changes: list[KpiChange]) -> dbc.Table:
+    header = html.Thead(html.Tr([html.Th(h) for h in ("Segment", "Measure", "Before", "After", "Change")]))
+    rows = [html.Tr([html.Td(c.segment), html.Td(c.name), html.Td(number(c.before, c.unit)),
+                     html.Td(number(c.after, c.unit)), change_cell(c)]) for c in changes]
+    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, responsive=True,
+                     className="kpi-table mb-0", id=f"{Ids.COMPARISON_KPIS}-table")
+
+
+def number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "N/A"
+    return f"{value:,.1f}%" if unit == "%" else f"{value:,.0f}"
+
+
+def change_cell(change: KpiChange) -> html.Td:
+    """Green when the change goes the good way, red when it goes the bad way."""
+    if change.change is None:
+        return html.Td("N/A", className="text-body-secondary")
+    colour = {True: "text-success", False: "text-danger", None: "text-body-secondary"}[change.improved]
+    unit = " pts" if change.unit == "%" else ""
+    return html.Td(f"{change.change:+,.1f}{unit}" if unit else f"{change.change:+,.0f}",
+                   className=f"{colour} fw-semibold", **{"data-improved": str(change.improved).lower()})
+
+
+@callback(Output(Ids.MOVEMENT_GRID, "getRowsResponse"), Input(Ids.MOVEMENT_GRID, "getRowsRequest"),
+          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
+def movement_rows(request, data, settings):
+    state = current(data, settings)
+    if not request or state is None:
+        return no_update
+    rows, total = query_rows(movements(state.dataset, state.allocation), request)
+    return {"rowData": rows, "rowCount": total}
+
+
+clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
+                    Output(Ids.MOVEMENT_GRID, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
+                    State(Ids.MOVEMENT_GRID, "id"), prevent_initial_call=True)

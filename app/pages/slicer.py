@@ -84,10 +84,10 @@ def rep_grid() -> dag.AgGrid:
 def account_grid() -> dag.AgGrid:
     """Rows come from the server a block at a time (infinite row model), sorted and filtered there."""
     columns = [
-        {"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 120},
-        {"field": "Account_Name", "headerName": "Name", "minWidth": 160}, {"field": "Segment"},
-        {"field": "Assigned_Rep", "headerName": "Assigned rep"},
-        {"field": "Original_Rep", "headerName": "Original rep"},
+        {"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
+        {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment", "minWidth": 110},
+        {"field": "Assigned_Rep", "headerName": "Assigned rep", "minWidth": 150},
+        {"field": "Original_Rep", "headerName": "Original rep", "minWidth": 150},
         {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
         {"field": "Num_Employees", "headerName": "Employees", "valueFormatter": COUNT, **NUMBER_FILTER},
         {"field": "Risk_Score", "headerName": "Risk", **NUMBER_FILTER},
@@ -96,7 +96,7 @@ def account_grid() -> dag.AgGrid:
     return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=columns, rowModelType="infinite",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
                                      "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
-                      columnSize="autoSize",
+                      columnSize="responsiveSizeToFit",
                       rowClassRules={"changed-owner": "params.data && params.data.Changed"},
                       dashGridOptions={"pagination": True, "paginationPageSize": 50,
                                        "paginationPageSizeSelector": False, "cacheBlockSize": 50,

@@ -49,13 +49,13 @@ def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
 
 
 def test_update_settings_writes_every_control_back():
-    args = (demo_summary(), 1000, "1,000", None, 34, 33, 33, 0.05, 0.05, 70)
+    args = (demo_summary(), 1000, "1,000", None, None, 34, 33, 33, 0.05, 0.05, 70)
     settings, *controls = run_callback(update_settings, None, *args, None)
     assert settings["threshold"] == demo_summary()["default_threshold"]
     assert controls == list(control_values(settings, demo_summary()))
     low, high = demo_summary()["range"]
     assert controls[1:3] == [low, high] and controls[8] is False  # risk slider enabled
-    moved = (demo_summary(), 1000, "1,000", None, 60, 33, 33, 0.05, 0.05, 70, settings)
+    moved = (demo_summary(), 1000, "1,000", None, None, 60, 33, 33, 0.05, 0.05, 70, settings)
     settings, *controls = run_callback(update_settings, f"{Ids.WEIGHT_ARR}.value", *moved)
     assert settings["weights"] == [60, 20, 20] and controls[5:8] == [60, 20, 20]
 

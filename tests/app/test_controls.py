@@ -9,7 +9,7 @@ NO_RISK = {**DATA, "key": "k2", "has_risk": False}
 
 
 def inputs(**changes):
-    base = {"threshold": 5000, "threshold_text": "5,000", "pick": None, "weights": [34, 33, 33],
+    base = {"threshold": 5000, "threshold_text": "5,000", "pick": None, "weights_pick": None, "weights": [34, 33, 33],
             "geo": 0.05, "preserve": 0.05, "high_risk": 70}
     return {**base, **changes}
 

@@ -1,0 +1,147 @@
+"""Before (Original_Rep) against after (Assigned_Rep): books per rep, fairness KPIs, movements.
+
+"Before" is today's ownership of the accounts of each segment at the current threshold. Owners
+who are not in the Reps file and accounts that end up unassigned are listed by name, never
+dropped, so the totals on both sides always equal the segment's ARR and account count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .allocation import Allocation
+from .dataset import SEGMENTS, Dataset
+from .fairness import cv_percent
+
+NO_OWNER = "(no owner)"
+UNASSIGNED = "(unassigned)"
+NOT_A_REP = " (not in Reps file)"
+
+
+def rep_books(dataset: Dataset, allocation: Allocation, segment: str) -> pd.DataFrame:
+    """ARR and accounts per name before and after, for one segment: its reps first (tie-break
+    order, including reps with nothing), then other owners and the unassigned."""
+    in_segment = segment_mask(allocation, segment)
+    before = pd.DataFrame({"Rep": owner_labels(dataset)[in_segment], "ARR": dataset.arr[in_segment]})
+    after = pd.DataFrame({"Rep": assignee_labels(dataset, allocation)[in_segment], "ARR": dataset.arr[in_segment]})
+    reps = list(dataset.rep_name[allocation.segments[segment].reps])
+    names = reps + sorted((set(before["Rep"]) | set(after["Rep"])) - set(reps))
+    books = pd.DataFrame({"Rep": names})
+    for label, frame in (("Before", before), ("After", after)):
+        grouped = frame.groupby("Rep", sort=False)["ARR"].agg(["sum", "count"])
+        books[f"ARR_{label}"] = books["Rep"].map(grouped["sum"]).fillna(0.0)
+        books[f"Accounts_{label}"] = books["Rep"].map(grouped["count"]).fillna(0).astype(int)
+    books["Segment_Rep"] = books["Rep"].isin(reps)
+    return books
+
+
+def segment_mask(allocation: Allocation, segment: str) -> np.ndarray:
+    return allocation.enterprise if segment == SEGMENTS[0] else ~allocation.enterprise
+
+
+def owner_labels(dataset: Dataset) -> np.ndarray:
+    """Original_Rep as the rep's own spelling, or as written with a note when not a rep."""
+    labels = np.where(dataset.owner >= 0, dataset.rep_name[np.maximum(dataset.owner, 0)], "")
+    for i in np.flatnonzero(dataset.owner < 0):
+        written = dataset.original_rep[i].strip()
+        labels[i] = written + NOT_A_REP if written else NO_OWNER
+    return labels.astype(object)
+
+
+def assignee_labels(dataset: Dataset, allocation: Allocation) -> np.ndarray:
+    return np.array([name or UNASSIGNED for name in allocation.assigned_names(dataset)], dtype=object)
+
+
+@dataclass(frozen=True)
+class KpiChange:
+    """One line of the improvement table; `better` says which direction is good."""
+
+    segment: str
+    name: str
+    before: float | None
+    after: float | None
+    better: str  # "lower" or "higher"
+    unit: str    # "%" for the CVs and shares
+
+    @property
+    def change(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def improved(self) -> bool | None:
+        """True when the change goes the good way, False the bad way, None when unchanged or N/A."""
+        if not self.change:
+            return None
+        return (self.change < 0) == (self.better == "lower")
+
+
+def kpi_changes(dataset: Dataset, allocation: Allocation) -> list[KpiChange]:
+    """Per segment: the three driver CVs over the segment's reps, geo-match % and owners kept."""
+    changes = []
+    for segment in SEGMENTS:
+        result = allocation.segments[segment]
+        mask = segment_mask(allocation, segment)
+        before = _rep_totals(dataset, allocation, result.reps, dataset.owner, mask)
+        after = (result.rep_arr, result.rep_accounts, result.rep_risk)
+        for name, b, a in zip(("ARR CV%", "Accounts CV%", "High-risk ARR CV%"), before, after):
+            if name.startswith("High-risk") and not dataset.has_risk:
+                continue
+            changes.append(KpiChange(segment, name, _cv(b, result.reps), _cv(a, result.reps), "lower", "%"))
+        changes.append(KpiChange(segment, "Geo match %", _geo_share(dataset, dataset.owner, mask),
+                                 _geo_share(dataset, allocation.assigned, mask), "higher", "%"))
+        kept = int(((allocation.assigned == dataset.owner) & (dataset.owner >= 0) & mask).sum())
+        owned = int(((dataset.owner >= 0) & mask).sum())
+        changes.append(KpiChange(segment, "Accounts kept with their owner", float(owned), float(kept),
+                                 "higher", ""))
+    return changes
+
+
+def _rep_totals(dataset, allocation, reps: np.ndarray, holder: np.ndarray, mask: np.ndarray):
+    """ARR, account count and high-risk ARR per rep of `reps` for the accounts `holder` gives them."""
+    local = np.full(dataset.n_reps, -1)
+    local[reps] = np.arange(len(reps))
+    slot = np.where(holder >= 0, local[np.maximum(holder, 0)], -1)
+    held = mask & (slot >= 0)
+    size = len(reps)
+    arr = np.bincount(slot[held], weights=dataset.arr[held], minlength=size)
+    accounts = np.bincount(slot[held], minlength=size).astype(float)
+    high = held & allocation.high_risk
+    risk = np.bincount(slot[high], weights=dataset.arr[high], minlength=size)
+    return arr, accounts, risk
+
+
+def _cv(values: np.ndarray, reps: np.ndarray) -> float | None:
+    return cv_percent(values) if len(reps) else None
+
+
+def _geo_share(dataset: Dataset, holder: np.ndarray, mask: np.ndarray) -> float | None:
+    """Share of the segment's accounts whose rep (owner or assignee) sits in their location."""
+    total = int(mask.sum())
+    if total == 0:
+        return None
+    has = mask & (holder >= 0)
+    matches = dataset.account_location_code[has] == dataset.rep_location_code[holder[has]]
+    return 100.0 * int(matches.sum()) / total
+
+
+def movements(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
+    """Every account whose owner changes, in input order."""
+    moved = account_changed(dataset, allocation)
+    return pd.DataFrame({
+        "Account_ID": dataset.account_id[moved],
+        "Account_Name": dataset.account_name[moved],
+        "Segment": np.array(allocation.segment_names(), dtype=object)[moved],
+        "From": owner_labels(dataset)[moved],
+        "To": assignee_labels(dataset, allocation)[moved],
+        "ARR": dataset.arr[moved],
+    })
+
+
+def account_changed(dataset: Dataset, allocation: Allocation) -> np.ndarray:
+    """A new rep, or no rep where a named owner had it."""
+    named_owner = np.array([bool(o.strip()) for o in dataset.original_rep], dtype=bool)
+    return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & named_owner)

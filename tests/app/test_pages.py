@@ -1,0 +1,110 @@
+"""Comparison, Audit and Optimize callbacks as plain functions."""
+import time
+
+from dash import no_update
+
+from app import optimize
+from app.controls import next_settings
+from app.ids import Ids
+from app.pages import audit, comparison
+from app.services import services
+from app.state import demo_summary, settings_json
+from app.store import demo_dataset
+from engine import Settings, Weights, allocate
+from engine.comparison import movements
+from engine.optimize import optimize_weights
+
+from .conftest import run_callback
+
+
+def demo_settings(threshold=1000, weights=(34, 33, 33)):
+    return settings_json(Settings(threshold, Weights(*weights)), "demo")
+
+
+def test_comparison_shows_books_kpis_and_movement_totals():
+    *figures, table, totals = comparison.render_comparison(demo_summary(), demo_settings(), "light")
+    moved = movements(demo_dataset(), allocate(demo_dataset(), Settings(1000)))
+    assert totals.startswith(f"{len(moved):,} of 2,000 accounts change owner")
+    assert [f.data[0].name for f in figures] == ["Before", "Before"]
+    assert "Accounts kept with their owner" in str(table) and "text-success" in str(table)
+
+
+def test_movement_rows_come_from_the_server():
+    response = comparison.movement_rows({"startRow": 0, "endRow": 10}, demo_summary(), demo_settings())
+    assert len(response["rowData"]) == 10 and response["rowCount"] > 10
+    assert all(row["From"] != row["To"] for row in response["rowData"])
+
+
+def step(trigger=None, segment="all", rep=None, position=0, query=None):
+    args = [None] * 6 + [segment, rep, demo_summary(), demo_settings(), position, query]
+    return run_callback(audit.show_step, trigger, *args)
+
+
+def test_audit_opens_on_the_first_step_and_moves():
+    position, label, card, reason, rows, *_ = step()
+    assert position == 0 and label == "Step 1 of 2,000 · Enterprise step 1 of 1,010"
+    assert sum(r["winner"] for r in rows) == 1 and "Assigned to" in str(reason)
+    assert step(f"{Ids.AUDIT_NEXT}.n_clicks", position=0)[0] == 1
+    assert step(f"{Ids.AUDIT_PREV}.n_clicks", position=0)[0] == 0
+    assert step(f"{Ids.AUDIT_LAST}.n_clicks", position=3)[1].startswith("Step 2,000 of 2,000")
+
+
+def test_audit_filters_by_rep_and_resets_to_its_first_win():
+    position, label, _, reason, *_ = step(f"{Ids.AUDIT_REP}.value", rep="Avery Adams", position=50)
+    assert position == 0 and label.startswith("Step 1 of ") and "Avery Adams" in str(reason)
+
+
+def test_audit_jump_clears_filters_and_explains_misses():
+    position, label, card, *_, feedback, segment, rep = step(f"{Ids.AUDIT_JUMP}.n_submit", segment="Mid-Market",
+                                                             rep="Avery Adams", query="ACC-0000002")
+    assert "ACC-0000002" in str(card) and (segment, rep) == ("all", None) and feedback == ""
+    missed = step(f"{Ids.AUDIT_JUMP_GO}.n_clicks", query="zzz")
+    assert "No assigned account" in missed[5]
+
+
+def test_moved_keeps_the_position_in_range():
+    assert audit.moved("next", 9, 10) == 9 and audit.moved("previous", 0, 10) == 0
+    assert audit.moved("last", 0, 0) == 0 and audit.moved(None, 4, 10) == 4
+
+
+def progress_log():
+    seen = []
+    return seen, seen.append
+
+
+def test_optimize_job_returns_the_engine_answer_with_progress():
+    seen, record = progress_log()
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-1", record)
+    expected = optimize_weights(demo_dataset(), Settings(1000))
+    assert result["weights"] == expected.weights.as_list() and result["evaluated"] == 5151
+    assert seen[-1] == (100, "100%") and len(seen) > 5
+
+
+def test_optimize_job_stops_when_its_tab_is_gone():
+    def lapse(update):
+        services().store.renew_lease("tab-2", 0.001)
+        time.sleep(0.01)
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-2", lapse)
+    assert result["error"].startswith("Stopped")
+
+
+def test_optimize_job_reports_failures_and_lost_data():
+    assert "failed" in optimize.optimize_job(demo_summary(), {**demo_settings(), "weights": [1, 1, 1]}, "t", print)["error"]
+    assert "no longer on the server" in optimize.optimize_job({"key": "gone"}, demo_settings(), "t", print)["error"]
+
+
+def test_result_waits_for_apply_and_goes_stale_when_settings_change():
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-3", lambda _: None)
+    _, apply_class = optimize.show_result(result, demo_settings())
+    assert "d-none" not in apply_class
+    _, apply_class = optimize.show_result(result, demo_settings(threshold=5000))
+    assert "d-none" in apply_class
+    pick = optimize.apply_weights(1, result)
+    assert pick == {"weights": result["weights"]}
+    inputs = {"weights_pick": pick}
+    data = {**demo_summary()}
+    applied = next_settings(Ids.WEIGHTS_PICK, inputs, demo_settings(), data)
+    assert applied["weights"] == result["weights"] and applied["threshold"] == 1000
+    view, apply_class = optimize.show_result(result, applied)
+    assert "Applied." in str(view) and "d-none" in apply_class
+    assert optimize.apply_weights(1, {"error": "x"}) is no_update

@@ -1,0 +1,81 @@
+"""Before/after comparison: books per rep, the KPI improvement table, account movements."""
+import math
+
+import numpy as np
+
+from engine import allocate
+from engine.comparison import NO_OWNER, NOT_A_REP, UNASSIGNED, kpi_changes, movements, rep_books
+from engine.fairness import cv_percent
+
+from .conftest import account, load, rep, settings
+
+
+def small():
+    reps = [rep("Ann", "Enterprise", "CA"), rep("Bo", "Enterprise", "NY"), rep("Cy", "Mid-Market", "CA")]
+    accounts = [account("A1", 900, 5000, "CA", "Ann", 90), account("A2", 600, 5000, "NY", "Ann", 10),
+                account("A3", 500, 5000, "TX", "Gone", 75), account("A4", 40, 10, "CA", "Cy", 5),
+                account("A5", 30, 10, "NY", "", 5)]
+    return load(accounts, reps)
+
+
+def test_books_name_every_owner_and_conserve_the_segment():
+    dataset = small()
+    allocation = allocate(dataset, settings(threshold=1000))
+    books = rep_books(dataset, allocation, "Enterprise").set_index("Rep")
+    assert list(books.index[:2]) == ["Ann", "Bo"]  # the segment's reps first
+    assert books.loc["Ann", "ARR_Before"] == 1500 and books.loc["Ann", "Accounts_Before"] == 2
+    assert books.loc["Bo", "ARR_Before"] == 0
+    assert books.loc["Gone" + NOT_A_REP, "ARR_Before"] == 500 and not books.loc["Gone" + NOT_A_REP, "Segment_Rep"]
+    assert books["ARR_Before"].sum() == books["ARR_After"].sum() == 2000
+    assert books["Accounts_Before"].sum() == books["Accounts_After"].sum() == 3
+    mid = rep_books(dataset, allocation, "Mid-Market").set_index("Rep")
+    assert mid.loc[NO_OWNER, "Accounts_Before"] == 1 and mid.loc["Cy", "Accounts_After"] == 2
+
+
+def test_unassigned_accounts_are_listed_not_dropped():
+    dataset = load([account("A1", 10, 5000, "CA", "Gone")], [rep("Cy", "Mid-Market", "CA")])
+    books = rep_books(dataset, allocate(dataset, settings(threshold=1000)), "Enterprise").set_index("Rep")
+    assert books.loc[UNASSIGNED, "ARR_After"] == 10 and books.loc["Gone" + NOT_A_REP, "ARR_Before"] == 10
+
+
+def test_kpi_changes_match_hand_computed_values():
+    dataset = small()
+    allocation = allocate(dataset, settings(threshold=1000))
+    changes = {(c.segment, c.name): c for c in kpi_changes(dataset, allocation)}
+    arr = changes[("Enterprise", "ARR CV%")]
+    assert math.isclose(arr.before, cv_percent([1500, 0]))
+    e = allocation.segments["Enterprise"]
+    assert math.isclose(arr.after, cv_percent(e.rep_arr))
+    geo = changes[("Enterprise", "Geo match %")]
+    names = allocation.assigned_names(dataset)
+    rep_location = {"Ann": "CA", "Bo": "NY"}
+    matched = sum(rep_location[names[i]] == dataset.location[i] for i in range(3))
+    assert math.isclose(geo.before, 100 * 1 / 3) and math.isclose(geo.after, 100 * matched / 3)
+    kept = changes[("Enterprise", "Accounts kept with their owner")]
+    assert kept.before == 2 and kept.after == sum(names[i] == "Ann" for i in range(2))
+
+
+def test_improved_follows_the_good_direction():
+    dataset = small()
+    changes = kpi_changes(dataset, allocate(dataset, settings(threshold=1000)))
+    for change in changes:
+        if change.change:
+            assert change.improved == ((change.change < 0) == (change.better == "lower"))
+        else:
+            assert change.improved is None
+
+
+def test_no_risk_column_drops_the_high_risk_line():
+    header = ["Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees", "Location"]
+    dataset = load([account("A1", 10, 5000, "CA", "Ann")[:-1]], [rep("Ann")], account_header=header)
+    names = {c.name for c in kpi_changes(dataset, allocate(dataset, settings(threshold=1000)))}
+    assert "High-risk ARR CV%" not in names and "ARR CV%" in names
+
+
+def test_movements_are_the_accounts_that_change_owner(fixture12):
+    allocation = allocate(fixture12, settings(threshold=5000, weights=(33, 33, 34)))
+    moved = movements(fixture12, allocation)
+    names = allocation.assigned_names(fixture12)
+    expected = [i for i in range(fixture12.n_accounts) if names[i] != fixture12.original_rep[i]]
+    assert list(moved["Account_ID"]) == list(np.asarray(fixture12.account_id)[expected])
+    assert list(moved["To"]) == [names[i] for i in expected]
