@@ -4,16 +4,15 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
+from dash import Input, Output, callback, html, no_update
 
 from engine import SEGMENTS
 from engine.comparison import KpiChange, kpi_changes, movements, rep_books
 
 from ..figures import comparison_figure
-from ..grid_query import query_rows
 from ..ids import Ids
 from ..state import current
-from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel
+from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel, serve_server_side_grid
 
 GRAPHS = {segment: f"{Ids.COMPARISON_GRAPH}-{segment.lower()}" for segment in SEGMENTS}
 
@@ -88,16 +87,4 @@ def change_cell(change: KpiChange) -> html.Td:
                    className=f"{colour} fw-semibold", **{"data-improved": str(change.improved).lower()})
 
 
-@callback(Output(Ids.MOVEMENT_GRID, "getRowsResponse"), Input(Ids.MOVEMENT_GRID, "getRowsRequest"),
-          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
-def movement_rows(request, data, settings):
-    state = current(data, settings)
-    if not request or state is None:
-        return no_update
-    rows, total = query_rows(movements(state.dataset, state.allocation), request)
-    return {"rowData": rows, "rowCount": total}
-
-
-clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
-                    Output(Ids.MOVEMENT_GRID, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
-                    State(Ids.MOVEMENT_GRID, "id"), prevent_initial_call=True)
+movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements)

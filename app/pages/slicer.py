@@ -122,19 +122,25 @@ def render_slicer(data, settings, theme):
     return banners, kpi_cards(kpis), fairness_cards(allocation), *figures, json_records(reps)
 
 
-@callback(Output(Ids.ACCOUNT_GRID, "getRowsResponse"), Input(Ids.ACCOUNT_GRID, "getRowsRequest"),
-          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
-def account_rows(request, data, settings):
-    state = current(data, settings)
-    if not request or state is None:
-        return no_update
-    rows, total = query_rows(account_table(state.dataset, state.allocation), request)
-    return {"rowData": rows, "rowCount": total}
+def serve_server_side_grid(grid_id: str, table_of):
+    """Wire an infinite-row-model grid to `table_of(dataset, allocation)`: each block the grid
+    asks for is cut from that table on the server, and new settings or data refetch the rows."""
+    @callback(Output(grid_id, "getRowsResponse"), Input(grid_id, "getRowsRequest"),
+              State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
+    def rows(request, data, settings):
+        state = current(data, settings)
+        if not request or state is None:
+            return no_update
+        block, total = query_rows(table_of(state.dataset, state.allocation), request)
+        return {"rowData": block, "rowCount": total}
+
+    clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
+                        Output(grid_id, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
+                        State(grid_id, "id"), prevent_initial_call=True)
+    return rows
 
 
-clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
-                    Output(Ids.ACCOUNT_GRID, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
-                    State(Ids.ACCOUNT_GRID, "id"), prevent_initial_call=True)
+account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, account_table)
 
 
 @callback(Output(Ids.SENSITIVITY_INPUTS, "data"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),

@@ -10,6 +10,11 @@ import pytest
 from app.ids import Ids
 
 PAGES = {"slicer": "/", "comparison": "/comparison", "audit": "/audit"}
+DRAWN = {  # a chart that is drawn last on each page
+    "slicer": f"#{Ids.SENSITIVITY} .js-plotly-plot .scatterlayer .trace",
+    "comparison": f"#{Ids.COMPARISON_GRAPH}-mid-market .js-plotly-plot .barlayer .trace",
+    "audit": f"#{Ids.AUDIT_GRID} .ag-row.audit-winner",
+}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -24,10 +29,9 @@ def test_pages_fit_a_laptop_screen_without_sideways_scrolling(page, theme):
         if path != "/":
             page.click(f"#{Ids.NAV}-{name}")
             page.until(lambda: page.driver.current_url.endswith(path), message=name)
-        else:
-            page.until(lambda: page.js(
-                f"return !!document.querySelector('#{Ids.SENSITIVITY} .js-plotly-plot .scatterlayer .trace')"),
-                timeout=40, message="sensitivity drawn")
+        page.until(lambda: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
+                   message=f"{name} drawn")
+        page.js("window.scrollTo(0, 0)")
         assert page.js("return document.documentElement.scrollWidth <= window.innerWidth"), name
         keep_screenshot(page, f"{name}-{theme}")
     assert page.severe_logs() == []
