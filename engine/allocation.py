@@ -255,6 +255,7 @@ def _segment_warnings(segment: SegmentAllocation, threshold: int) -> list[str]:
     if len(segment.accounts) == 0:
         return [f"No {segment.name} accounts at threshold {threshold:,}."]
     if len(segment.reps) == 0:
-        return [f"{segment.name} has {len(segment.accounts):,} accounts but no reps: "
-                f"they stay unassigned."]
+        count = len(segment.accounts)
+        return [f"{segment.name} has {count:,} account{'s' if count != 1 else ''} but no reps: "
+                f"{'they stay' if count != 1 else 'it stays'} unassigned."]
     return []

@@ -111,3 +111,19 @@ def test_sessions_with_different_data_see_only_their_own():
                                     settings_json(Settings(0), your_data["key"]))
     assert [r["Account_ID"] for r in my_rows["rowData"]] == ["M1"]
     assert [r["Account_ID"] for r in your_rows["rowData"]] == ["Y1"]
+
+
+def test_the_server_refuses_requests_over_the_upload_limit():
+    from app import server
+    limit = server.config["MAX_CONTENT_LENGTH"]
+    response = server.test_client().post("/_dash-update-component", data=b"x" * (limit + 1),
+                                         content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_render_slicer_warns_about_accounts_left_unassigned():
+    dataset = load([account("A1", 10, 5000, "CA", "Cy"), account("A2", 20, 10, "CA", "Cy")],
+                   [rep("Cy", "Mid-Market", "CA")])
+    data = data_summary(services().store.put(dataset), dataset, "no enterprise reps")
+    banners, *_ = slicer.render_slicer(data, settings_json(Settings(1000), data["key"]), "light")
+    assert "Enterprise has 1 account but no reps: it stays unassigned." in str(banners)
