@@ -97,6 +97,9 @@ class Page:
 
 @pytest.fixture
 def page(dash_duo):
+    """The app open on the Slicer page; afterwards, the browser console must hold no error."""
     dash_duo.start_server(dash_app)
     dash_duo.wait_for_contains_text(f"#{Ids.KPI_CARDS}", "Enterprise", timeout=TIMEOUT)
-    return Page(dash_duo)
+    opened = Page(dash_duo)
+    yield opened
+    assert opened.severe_logs() == []
