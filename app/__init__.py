@@ -19,6 +19,7 @@ from engine.sensitivity import sensitivity
 
 from .config import Config
 from .layout import shell
+from .security import protect
 from .services import services
 from .store import demo_dataset
 
@@ -43,6 +44,7 @@ def create_app(config: Config, celery=None) -> Dash:
         importlib.import_module(f"{__name__}.pages.{page}")
     app.server.secret_key = config.secret_key
     app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    protect(app.server, config)
     app.layout = shell
     warm_up()
     return app

@@ -10,6 +10,16 @@ from pathlib import Path
 
 from engine.loading import Limits
 
+
+def parse_users(text: str) -> dict[str, str]:
+    """'ann:pw1, bo:pw2' → {'ann': 'pw1', 'bo': 'pw2'}; a password may contain ':'."""
+    users = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        name, _, password = pair.partition(":")
+        if name and password:
+            users[name] = password
+    return users
+
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
@@ -22,8 +32,9 @@ class Config:
     cache_dir: Path
     max_upload_bytes: int
     session_ttl_seconds: int
-    job_time_limit_seconds: int
     debug: bool
+    basic_auth_users: dict
+    trusted_user_header: str | None
 
     @classmethod
     def from_env(cls, env=os.environ) -> Config:
@@ -38,8 +49,9 @@ class Config:
             cache_dir=Path(env.get("CACHE_DIR") or default_cache),
             max_upload_bytes=int(float(env.get("MAX_UPLOAD_MB", "20")) * MB),
             session_ttl_seconds=int(env.get("SESSION_TTL_HOURS", "12")) * 3600,
-            job_time_limit_seconds=int(env.get("JOB_TIME_LIMIT_SECONDS", "300")),
             debug=env.get("DASH_DEBUG", "").lower() in ("1", "true", "yes"),
+            basic_auth_users=parse_users(env.get("BASIC_AUTH_USERS", "")),
+            trusted_user_header=env.get("TRUSTED_USER_HEADER") or None,
         )
 
     @property
