@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .allocation import Allocation
-from .dataset import SEGMENTS, Dataset
+from .dataset import ENTERPRISE, SEGMENTS, Dataset
 from .fairness import cv_percent
 
 NO_OWNER = "(no owner)"
@@ -38,7 +38,7 @@ def rep_books(dataset: Dataset, allocation: Allocation, segment: str) -> pd.Data
 
 
 def segment_mask(allocation: Allocation, segment: str) -> np.ndarray:
-    return allocation.enterprise if segment == SEGMENTS[0] else ~allocation.enterprise
+    return allocation.enterprise if segment == ENTERPRISE else ~allocation.enterprise
 
 
 def owner_labels(dataset: Dataset) -> np.ndarray:
