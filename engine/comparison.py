@@ -143,5 +143,5 @@ def movements(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
 
 def account_changed(dataset: Dataset, allocation: Allocation) -> np.ndarray:
     """A new rep, or no rep where a named owner had it."""
-    named_owner = np.array([bool(o.strip()) for o in dataset.original_rep], dtype=bool)
+    named_owner = pd.Series(dataset.original_rep, dtype=str).str.strip().ne("").to_numpy()
     return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & named_owner)
