@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,10 +17,14 @@ from .fairness import Fairness, overall, segment_fairness
 from .scoring import RepScore, Targets, blended_need, total_score, winner_index
 from .settings import Settings, Weights
 
+if TYPE_CHECKING:
+    from .refine import Refinement
+
 
 @dataclass(frozen=True, eq=False)
 class SegmentAllocation:
-    """One segment's result. `accounts` and `winners` are aligned, in assignment order."""
+    """One segment's result. `accounts` and `winners` are aligned, in assignment order; after a
+    refinement `winners` holds each account's final rep."""
 
     name: str
     reps: np.ndarray         # global rep indices, tie-break order
@@ -49,6 +54,12 @@ class Allocation:
     overall_custom: float | None
     overall_balanced: float | None
     warnings: list[str] = field(default_factory=list)
+    refinement: Refinement | None = None  # set when engine.refine improved a greedy allocation
+
+    @property
+    def greedy(self) -> Allocation:
+        """The weighted greedy's own result: this allocation, or the one refinement started from."""
+        return self.refinement.greedy if self.refinement else self
 
     def assigned_names(self, dataset: Dataset) -> list[str]:
         return ["" if r < 0 else dataset.rep_name[r] for r in self.assigned]
@@ -156,7 +167,7 @@ def _allocate_with(dataset: Dataset, settings: Settings, greedy) -> Allocation:
     segments, warnings = {}, []
     for name in SEGMENTS:
         inputs = segment_inputs(dataset, name, enterprise, high)
-        segment = _segment_result(inputs, greedy(inputs, settings), settings.weights, dataset.has_risk)
+        segment = segment_result(inputs, greedy(inputs, settings), settings.weights, dataset.has_risk)
         assigned[segment.accounts] = segment.winners
         segments[name] = segment
         warnings.extend(_segment_warnings(segment, settings.threshold))
@@ -234,7 +245,7 @@ def score_step(inputs: SegmentInputs, settings: Settings, state: RepTotals, step
     return scores
 
 
-def _segment_result(inputs: SegmentInputs, local_winners: np.ndarray, weights: Weights,
+def segment_result(inputs: SegmentInputs, local_winners: np.ndarray, weights: Weights,
                     has_risk: bool) -> SegmentAllocation:
     n = len(inputs.reps)
     assigned = local_winners >= 0

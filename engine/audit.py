@@ -1,7 +1,8 @@
-"""ALLOCATION.md §6: one explained step per assigned account.
+"""ALLOCATION.md §6: one explained step per assigned account, then one per refinement change.
 
 `audit_step` rebuilds any single step from the recorded winners (so a page can show step
 70,000 of 100,000 without replaying the rest); `iter_audit` walks all steps for a file.
+`refinement_step` explains a move or swap of engine.refine the same way, from its log.
 """
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import numpy as np
 
 from .allocation import Allocation, RepTotals, reference_steps, score_step, segment_inputs
 from .dataset import ENTERPRISE, Dataset
+from .fairness import score_from_cv, weighted_composite
+from .refine import BALANCED, DRIVERS, SegmentRefinement, objective_weights
+from .refine_kernel import MOVE
 from .scoring import RepScore
+
+GREEDY = "greedy"
+REFINE = "refine"
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ def decision_reason(scores: list[RepScore], winner: int, names: list[str]) -> st
 
 def audit_step(dataset: Dataset, allocation: Allocation, segment: str, step: int) -> AuditStep:
     """Step `step` (1-based) of a segment, rebuilt from the winners of the steps before it."""
+    allocation = allocation.greedy
     result = allocation.segments[segment]
     inputs = segment_inputs(dataset, segment, allocation.enterprise, allocation.high_risk)
     index = step - 1
@@ -96,6 +104,7 @@ def audit_step(dataset: Dataset, allocation: Allocation, segment: str, step: int
 
 def iter_audit(dataset: Dataset, allocation: Allocation) -> Iterator[AuditStep]:
     """Every assignment in order, segment by segment (unassigned accounts have no step)."""
+    allocation = allocation.greedy
     for segment, result in allocation.segments.items():
         if len(result.reps) == 0:
             continue
@@ -132,30 +141,31 @@ def _money(value: float) -> str:
 
 @dataclass(frozen=True)
 class AuditIndex:
-    """The steps a user pages through, optionally only one segment's or one rep's wins: for each
-    segment in order, the 1-based step numbers kept. Position k (0-based) runs across them."""
+    """The steps a user pages through: for each part (a segment's greedy steps, then each
+    segment's refinement changes), the 1-based numbers kept by the filters. Position k
+    (0-based) runs across the parts in order."""
 
-    segments: tuple[str, ...]
+    parts: tuple[tuple[str, str], ...]   # (segment, GREEDY or REFINE)
     steps: tuple[np.ndarray, ...]
 
     def __len__(self) -> int:
         return sum(len(s) for s in self.steps)
 
-    def at(self, position: int) -> tuple[str, int]:
-        """(segment, step) at `position`, clamped into range; raises IndexError when empty."""
+    def at(self, position: int) -> tuple[str, str, int]:
+        """(segment, phase, number) at `position`, clamped into range; IndexError when empty."""
         if len(self) == 0:
             raise IndexError("no steps")
         position = min(max(position, 0), len(self) - 1)
-        for segment, steps in zip(self.segments, self.steps):
+        for (segment, phase), steps in zip(self.parts, self.steps):
             if position < len(steps):
-                return segment, int(steps[position])
+                return segment, phase, int(steps[position])
             position -= len(steps)
         raise AssertionError("unreachable")
 
-    def position_of(self, segment: str, step: int) -> int | None:
+    def position_of(self, segment: str, step: int, phase: str = GREEDY) -> int | None:
         offset = 0
-        for name, steps in zip(self.segments, self.steps):
-            if name == segment:
+        for part, steps in zip(self.parts, self.steps):
+            if part == (segment, phase):
                 found = np.searchsorted(steps, step)
                 return offset + int(found) if found < len(steps) and steps[found] == step else None
             offset += len(steps)
@@ -164,17 +174,28 @@ class AuditIndex:
 
 def audit_index(dataset: Dataset, allocation: Allocation, segment: str | None = None,
                 rep: str | None = None) -> AuditIndex:
-    """The assigned steps, all or only those of `segment` and/or won by `rep`."""
-    segments, steps = [], []
-    for name, result in allocation.segments.items():
+    """The assigned steps and refinement changes, all or only those of `segment` and/or `rep`
+    (steps the rep won; changes that move an account to or from the rep)."""
+    greedy = allocation.greedy
+    parts, steps = [], []
+    for name, result in greedy.segments.items():
         if segment and name != segment or len(result.reps) == 0:
             continue
         keep = np.ones(len(result.accounts), dtype=bool)
         if rep:
             keep &= dataset.rep_name[np.maximum(result.winners, 0)] == rep
-        segments.append(name)
+        parts.append((name, GREEDY))
         steps.append(np.flatnonzero(keep) + 1)
-    return AuditIndex(tuple(segments), tuple(steps))
+    if allocation.refinement:
+        for name, refined in allocation.refinement.segments.items():
+            if segment and name != segment or refined.changes == 0:
+                continue
+            keep = np.ones(refined.changes, dtype=bool)
+            if rep:
+                keep &= (dataset.rep_name[refined.log[:, 3]] == rep) | (dataset.rep_name[refined.log[:, 4]] == rep)
+            parts.append((name, REFINE))
+            steps.append(np.flatnonzero(keep) + 1)
+    return AuditIndex(tuple(parts), tuple(steps))
 
 
 def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[str, int] | None:
@@ -188,10 +209,133 @@ def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[
     if len(matches) == 0:
         names = np.array([str(n).casefold() for n in dataset.account_name])
         matches = np.flatnonzero(np.char.find(names.astype(str), wanted) >= 0)
-    for name, result in allocation.segments.items():
+    for name, result in allocation.greedy.segments.items():
         if len(result.reps) == 0:
             continue
         positions = np.flatnonzero(np.isin(result.accounts, matches))
         if len(positions):
             return name, int(positions[0]) + 1
     return None
+
+
+@dataclass(frozen=True)
+class MovedAccount:
+    account: int
+    account_id: str
+    account_name: str
+    arr: float
+    high_risk: bool
+    from_rep: str
+    to_rep: str
+
+
+@dataclass(frozen=True)
+class RepChange:
+    """A rep's book just before and just after a change."""
+
+    rep: str
+    arr: tuple[float, float]
+    accounts: tuple[int, int]
+    risk_arr: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class DriverChange:
+    driver: str
+    cv_before: float | None
+    cv_after: float | None
+
+
+@dataclass(frozen=True)
+class RefinementStep:
+    """One move or swap of the refinement, with what it changed and why it was made."""
+
+    segment: str
+    number: int          # 1-based within the segment's changes
+    count: int           # changes in the segment
+    kind: str            # "move" or "swap"
+    objective: str       # the score it raised: "balanced" or "custom"
+    accounts: list[MovedAccount]
+    reps: list[RepChange]
+    drivers: list[DriverChange]
+    score_before: float | None
+    score_after: float | None
+    reason: str
+
+
+def refinement_step(dataset: Dataset, allocation: Allocation, segment: str, number: int) -> RefinementStep:
+    """Change `number` (1-based) of a segment's refinement, with both reps' books around it."""
+    refinement = allocation.refinement
+    refined = refinement.segments[segment]
+    kind, account, partner, giver, taker = (int(v) for v in refined.log[number - 1])
+    high = allocation.high_risk
+    moved = [MovedAccount(account, dataset.account_id[account], dataset.account_name[account],
+                          float(dataset.arr[account]), bool(high[account]), dataset.rep_name[giver],
+                          dataset.rep_name[taker])]
+    if kind != MOVE:
+        moved.append(MovedAccount(partner, dataset.account_id[partner], dataset.account_name[partner],
+                                  float(dataset.arr[partner]), bool(high[partner]), dataset.rep_name[taker],
+                                  dataset.rep_name[giver]))
+    before = _books_before(dataset, allocation, refined, number)
+    after = _books_before(dataset, allocation, refined, number + 1)
+    reps = [RepChange(dataset.rep_name[r], (float(before[0][r]), float(after[0][r])),
+                      (int(before[1][r]), int(after[1][r])), (float(before[2][r]), float(after[2][r])))
+            for r in (giver, taker)]
+    drivers = [DriverChange(name, b, a) for name, b, a in
+               zip(DRIVERS, refined.cv_after(number - 1), refined.cv_after(number))]
+    greedy_segment = refinement.greedy.segments[segment]
+    weights = objective_weights(greedy_segment, refinement.objective, allocation.settings.weights)
+    score_before = _composite(refined.cv_after(number - 1), weights)
+    score_after = _composite(refined.cv_after(number), weights)
+    return RefinementStep(
+        segment=segment, number=number, count=refined.changes, kind="move" if kind == MOVE else "swap",
+        objective=refinement.objective, accounts=moved, reps=reps, drivers=drivers,
+        score_before=score_before, score_after=score_after,
+        reason=_refinement_reason(moved, drivers, refinement.objective, score_before, score_after),
+    )
+
+
+def _books_before(dataset: Dataset, allocation: Allocation, refined: SegmentRefinement, number: int):
+    """ARR, accounts and high-risk ARR of every rep before change `number` (1-based)."""
+    greedy = allocation.greedy
+    assigned = greedy.assigned
+    has_rep = assigned >= 0
+    n = dataset.n_reps
+    weights = (dataset.arr, np.ones(dataset.n_accounts), dataset.arr * greedy.high_risk)
+    books = [np.bincount(assigned[has_rep], weights=w[has_rep], minlength=n) for w in weights]
+    log = refined.log[:number - 1]
+    for kind_mask, account_column, giver_column, taker_column in (
+            (np.ones(len(log), dtype=bool), 1, 3, 4), (log[:, 0] != MOVE, 2, 4, 3)):
+        rows = log[kind_mask]
+        for book, w in zip(books, weights):
+            np.subtract.at(book, rows[:, giver_column], w[rows[:, account_column]])
+            np.add.at(book, rows[:, taker_column], w[rows[:, account_column]])
+    return books
+
+
+def _composite(cvs: tuple[float | None, ...], weights: np.ndarray) -> float | None:
+    return weighted_composite(tuple(score_from_cv(cv) for cv in cvs), tuple(weights))
+
+
+def _refinement_reason(moved: list[MovedAccount], drivers: list[DriverChange], objective: str,
+                       score_before: float | None, score_after: float | None) -> str:
+    """ "Moved X from A to B" / "Swapped X (A) with Y (B)", then what it did to each driver."""
+    first = moved[0]
+    if len(moved) == 1:
+        action = f"Moved {first.account_name} ({_money(first.arr)}) from {first.from_rep} to {first.to_rep}"
+    else:
+        other = moved[1]
+        action = (f"Swapped {first.account_name} ({_money(first.arr)}, {first.from_rep}) with "
+                  f"{other.account_name} ({_money(other.arr)}, {other.from_rep})")
+    effects = [f"{d.driver} CV {_before_after(d.cv_before, d.cv_after, '%')}" for d in drivers
+               if d.cv_before is not None and d.cv_after is not None and d.cv_before != d.cv_after]
+    label = "Balanced" if objective == BALANCED else "Custom"
+    score = (f"; {label} {_before_after(score_before, score_after)}"
+             if score_before is not None and score_after is not None else "")
+    return f"{action}: {', '.join(effects) or 'no driver changed'}{score}."
+
+
+def _before_after(before: float, after: float, unit: str = "") -> str:
+    """ "3.10% → 2.95%", with as many decimals (2 to 6) as it takes to show the two differ."""
+    decimals = next((d for d in range(2, 7) if f"{before:.{d}f}" != f"{after:.{d}f}"), 6)
+    return f"{before:.{decimals}f}{unit} → {after:.{decimals}f}{unit}"

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 from .allocation import Allocation, allocate
-from .audit import iter_audit
+from .audit import iter_audit, refinement_step
 from .dataset import SEGMENTS, Dataset, default_threshold
 from .export import export_csv, formula_safe
 from .loading import LoadResult, Source, load_csvs, load_workbook
 from .optimize import optimize_weights
+from .refine import OBJECTIVES, refine
 from .report import Level
 from .sensitivity import sensitivity
 from .settings import Preferences, Settings, Weights
@@ -63,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "allocate":
             command.add_argument("--audit", type=Path, help="write the audit trail CSV")
             command.add_argument("--summary", type=Path, help="write the summary JSON")
+            command.add_argument("--refine", nargs="?", const=OBJECTIVES[0], choices=OBJECTIVES,
+                                 help="after the greedy, move and swap accounts while that raises each "
+                                      "segment's Balanced score (or Custom), keeping every geo match "
+                                      "and owner count")
         if name in ("allocate", "sensitivity"):
             command.add_argument("--out", type=Path, help="output CSV file")
     return parser
@@ -132,6 +137,8 @@ def _source(path: Path) -> Source:
 
 def run_allocate(args, dataset: Dataset, settings: Settings) -> None:
     allocation = allocate(dataset, settings)
+    if args.refine:
+        allocation = refine(dataset, allocation, args.refine)
     for warning in allocation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(summary_text(dataset, allocation))
@@ -181,11 +188,35 @@ def summary(allocation: Allocation) -> dict:
             "unassigned": segment.unassigned,
             "fairness": segment.fairness.as_dict(),
         }
-    return {
+    result = {
         "threshold": allocation.settings.threshold,
         "weights": allocation.settings.weights.as_list(),
         "segments": segments,
         "overall": {"custom": allocation.overall_custom, "balanced": allocation.overall_balanced},
+    }
+    if allocation.refinement:
+        result["refine"] = refine_summary(allocation)
+    return result
+
+
+def refine_summary(allocation: Allocation) -> dict:
+    """The `refine` block: what the refinement changed and what it gained, per segment and overall."""
+    r = allocation.refinement
+    greedy = r.greedy
+
+    def scores(source: Allocation, composite: str) -> dict:
+        values = {name: getattr(s.fairness, composite) for name, s in source.segments.items()}
+        return {**values, "overall": getattr(source, f"overall_{composite}")}
+
+    return {
+        "objective": r.objective,
+        "moves": r.moves,
+        "swaps": r.swaps,
+        "balanced": {"before": scores(greedy, "balanced"), "after": scores(allocation, "balanced")},
+        "custom": {"before": scores(greedy, "custom"), "after": scores(allocation, "custom")},
+        "geo_matches": {"before": r.geo_before, "after": r.geo_after},
+        "owners_kept": {"before": r.kept_before, "after": r.kept_after},
+        "seconds": r.seconds,
     }
 
 
@@ -210,7 +241,18 @@ def summary_text(dataset: Dataset, allocation: Allocation) -> str:
                      f"{_score(f.risk):>7}{_score(f.custom):>8}{_score(f.balanced):>10}")
     lines.append(f"{'Overall':<12}{'':>72}{_score(allocation.overall_custom):>8}"
                  f"{_score(allocation.overall_balanced):>10}")
+    if allocation.refinement:
+        lines.append(refine_line(allocation))
     return "\n".join(lines)
+
+
+def refine_line(allocation: Allocation) -> str:
+    r = allocation.refinement
+    greedy = r.greedy
+    return (f"\nRefined for {r.objective.title()} in {r.seconds:.2f} s: {r.moves:,} moves, {r.swaps:,} swaps; "
+            f"Overall Balanced {_score(greedy.overall_balanced)} → {_score(allocation.overall_balanced)}, "
+            f"Custom {_score(greedy.overall_custom)} → {_score(allocation.overall_custom)}; "
+            f"geo matches {r.geo_before:,} → {r.geo_after:,}; owners kept {r.kept_before:,} → {r.kept_after:,}.")
 
 
 AUDIT_COLUMNS = ["segment", "step", "account_id", "account_name", "account_arr", "segment_reason",
@@ -230,7 +272,24 @@ def audit_csv(dataset: Dataset, allocation: Allocation) -> bytes:
                              formula_safe(row.rep), repr(row.arr), row.accounts, repr(row.risk_arr),
                              repr(row.blended), row.geo, row.preserve, repr(row.total),
                              "yes" if row.winner else "", formula_safe(step.reason) if row.winner else ""])
+    if allocation.refinement:
+        _write_refinement_rows(writer, dataset, allocation)
     return buffer.getvalue().encode("utf-8")
+
+
+def _write_refinement_rows(writer, dataset: Dataset, allocation: Allocation) -> None:
+    """After the greedy's steps, one row per account a refinement change moved, its new rep
+    marked as the winner, numbered on from the segment's last greedy step."""
+    for name, refined in allocation.refinement.segments.items():
+        offset = len(allocation.segments[name].accounts)
+        for number in range(1, refined.changes + 1):
+            step = refinement_step(dataset, allocation, name, number)
+            for moved in step.accounts:
+                book = next(r for r in step.reps if r.rep == moved.to_rep)
+                writer.writerow([name, offset + number, formula_safe(moved.account_id),
+                                 formula_safe(moved.account_name), repr(moved.arr), f"refinement {step.kind}",
+                                 formula_safe(moved.to_rep), repr(book.arr[0]), book.accounts[0],
+                                 repr(book.risk_arr[0]), "", "", "", "", "yes", formula_safe(step.reason)])
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -55,3 +55,10 @@ def fixture12():
                        Source.from_path(DATA / "fixture12" / "accounts.csv"))
     assert result.ok
     return result.dataset
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The bundled demo data (2,000 accounts, 24 reps)."""
+    demo_dir = Path(__file__).resolve().parent.parent / "data" / "demo"
+    return load_csvs(Source.from_path(demo_dir / "reps.csv"), Source.from_path(demo_dir / "accounts.csv")).dataset

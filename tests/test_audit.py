@@ -82,14 +82,15 @@ def test_audit_index_pages_across_segments_and_filters(fixture12):
     everything = audit_index(fixture12, allocation)
     sizes = [len(allocation.segments[s].accounts) for s in ("Enterprise", "Mid-Market")]
     assert len(everything) == sum(sizes)
-    assert everything.at(0) == ("Enterprise", 1) and everything.at(sizes[0]) == ("Mid-Market", 1)
-    assert everything.at(10**6) == ("Mid-Market", sizes[1])  # clamped
+    assert everything.at(0) == ("Enterprise", "greedy", 1)
+    assert everything.at(sizes[0]) == ("Mid-Market", "greedy", 1)
+    assert everything.at(10**6) == ("Mid-Market", "greedy", sizes[1])  # clamped
     assert everything.position_of("Mid-Market", 2) == sizes[0] + 1
     bob = audit_index(fixture12, allocation, rep="Bob Smith")
     names = allocation.assigned_names(fixture12)
     assert len(bob) == names.count("Bob Smith")
     for k in range(len(bob)):
-        segment, step = bob.at(k)
+        segment, _, step = bob.at(k)
         assert audit_step(fixture12, allocation, segment, step).winner == "Bob Smith"
     assert len(audit_index(fixture12, allocation, segment="Mid-Market")) == sizes[1]
 

@@ -41,6 +41,33 @@ def test_allocate_writes_export_audit_and_summary(tmp_path):
     assert sum(r["winner"] == "yes" for r in audit_rows) == 12
 
 
+def test_allocate_refine_reports_what_it_changed(tmp_path):
+    out, audit, summary = tmp_path / "o.csv", tmp_path / "a.csv", tmp_path / "s.json"
+    plain = cli("allocate", "--summary", str(tmp_path / "plain.json"))
+    result = cli("allocate", "--refine", "--out", str(out), "--audit", str(audit), "--summary", str(summary))
+    assert result.returncode == 0, result.stderr
+    assert "Refined for Balanced" in result.stdout
+    block = json.loads(summary.read_text())["refine"]
+    assert "refine" not in json.loads((tmp_path / "plain.json").read_text()) and plain.returncode == 0
+    assert block["objective"] == "balanced" and block["moves"] + block["swaps"] > 0
+    assert set(block["balanced"]["before"]) == {"Enterprise", "Mid-Market", "overall"}
+    assert block["balanced"]["after"]["overall"] > block["balanced"]["before"]["overall"]
+    for kept in (block["geo_matches"], block["owners_kept"]):
+        assert kept["after"] >= kept["before"] > 0
+    assert block["seconds"] >= 0
+    changes = [r for r in csv.DictReader(io.StringIO(audit.read_text())) if r["segment_reason"].startswith("refinement")]
+    assert len(changes) == block["moves"] + 2 * block["swaps"]
+    exported = {r["Account_ID"]: r["Assigned_Rep"] for r in csv.DictReader(io.StringIO(out.read_text()))}
+    last = {change["account_id"]: change["rep"] for change in changes}  # an account's last change wins
+    assert all(exported[account_id] == rep for account_id, rep in last.items())
+
+
+def test_refine_custom_and_bad_objective():
+    assert cli("allocate", "--refine", "custom").returncode == 0
+    bad = cli("allocate", "--refine", "fastest")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_optimize_prints_json():
     result = cli("optimize", *FIXTURE, *KNOWN)
     assert result.returncode == 0, result.stderr

@@ -120,7 +120,8 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
     if len(index) == 0:
         return 0, "No steps", "", dbc.Alert("No assignments match these filters.", color="info"), [], \
             feedback, segment, rep
-    step = audit_step(state.dataset, state.allocation, *index.at(position))
+    segment_of_step, _phase, number = index.at(position)
+    step = audit_step(state.dataset, state.allocation, segment_of_step, number)
     label = f"Step {position + 1:,} of {len(index):,}" + (f" · {step.segment} step {step.step:,} of {step.steps:,}"
                                                           if segment == ALL and not rep else "")
     rows = json_records_of(step)

@@ -1,0 +1,191 @@
+"""Refine balance: after the greedy, move or swap accounts inside a segment while that makes the
+segment fairer, never keeping fewer geo matches or owners than the greedy did.
+
+The greedy of ALLOCATION.md decides one account at a time and cannot take a decision back, so it
+leaves fairness on the table. `refine` starts from its result and runs a deterministic local
+search (engine.refine_kernel) on each segment: move one account to another rep, or swap two
+accounts between reps, whenever that raises the segment's Balanced score (or Custom score).
+Every change is logged with each driver's CV% after it, so the audit trail can explain it and
+replaying the log over the greedy's assignment gives the refined one.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .allocation import Allocation, SegmentAllocation, segment_inputs, segment_result
+from .dataset import Dataset
+from .fairness import Fairness, overall
+from .refine_kernel import MOVE, refine_segment
+
+OFF = "off"
+BALANCED = "balanced"
+CUSTOM = "custom"
+OBJECTIVES = (BALANCED, CUSTOM)
+DRIVERS = ("ARR", "Accounts", "High-risk ARR")
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentRefinement:
+    """What refinement did to one segment. `log` rows are (kind, account, partner or -1, from rep,
+    to rep) with dataset indices; `cvs` holds each driver's CV% after each change (NaN = N/A)."""
+
+    name: str
+    log: np.ndarray
+    cvs: np.ndarray
+    before: Fairness
+    after: Fairness
+    geo_before: int
+    geo_after: int
+    kept_before: int
+    kept_after: int
+
+    @property
+    def moves(self) -> int:
+        return int((self.log[:, 0] == MOVE).sum())
+
+    @property
+    def swaps(self) -> int:
+        return len(self.log) - self.moves
+
+    @property
+    def changes(self) -> int:
+        return len(self.log)
+
+    def cv_after(self, number: int) -> tuple[float | None, ...]:
+        """Each driver's CV% after change `number` (1-based; 0 = the greedy's)."""
+        if number == 0:
+            return (self.before.cv_arr, self.before.cv_accounts, self.before.cv_risk)
+        return tuple(None if np.isnan(cv) else float(cv) for cv in self.cvs[number - 1])
+
+
+@dataclass(frozen=True, eq=False)
+class Refinement:
+    """The greedy allocation the refinement started from, and what it changed per segment."""
+
+    objective: str
+    greedy: Allocation
+    segments: dict[str, SegmentRefinement]
+    seconds: float
+
+    @property
+    def moves(self) -> int:
+        return sum(s.moves for s in self.segments.values())
+
+    @property
+    def swaps(self) -> int:
+        return sum(s.swaps for s in self.segments.values())
+
+    @property
+    def changes(self) -> int:
+        return self.moves + self.swaps
+
+    @property
+    def geo_before(self) -> int:
+        return sum(s.geo_before for s in self.segments.values())
+
+    @property
+    def geo_after(self) -> int:
+        return sum(s.geo_after for s in self.segments.values())
+
+    @property
+    def kept_before(self) -> int:
+        return sum(s.kept_before for s in self.segments.values())
+
+    @property
+    def kept_after(self) -> int:
+        return sum(s.kept_after for s in self.segments.values())
+
+
+def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED) -> Allocation:
+    """The greedy allocation improved by moves and swaps; `refinement` says what changed."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"refine objective must be one of {OBJECTIVES}, got {objective!r}")
+    started = time.perf_counter()
+    assigned = greedy.assigned.copy()
+    segments, refinements = {}, {}
+    for name, segment in greedy.segments.items():
+        segments[name], refinements[name] = _refine_segment(dataset, greedy, segment, objective)
+        assigned[segment.accounts] = segments[name].winners
+    composites = [s.fairness for s in segments.values()]
+    refinement = Refinement(objective, greedy, refinements, time.perf_counter() - started)
+    return Allocation(
+        settings=greedy.settings, assigned=assigned, enterprise=greedy.enterprise,
+        high_risk=greedy.high_risk, segments=segments,
+        overall_custom=overall(f.custom for f in composites),
+        overall_balanced=overall(f.balanced for f in composites),
+        warnings=greedy.warnings, refinement=refinement,
+    )
+
+
+def objective_weights(segment: SegmentAllocation, objective: str, weights) -> np.ndarray:
+    """Each driver's weight in the score being raised; 0 for a driver that is N/A."""
+    chosen = (1.0, 1.0, 1.0) if objective == BALANCED else weights.fractions()
+    scores = (segment.fairness.arr, segment.fairness.accounts, segment.fairness.risk)
+    return np.array([w if s is not None else 0.0 for w, s in zip(chosen, scores)])
+
+
+def _refine_segment(dataset: Dataset, greedy: Allocation, segment: SegmentAllocation,
+                    objective: str) -> tuple[SegmentAllocation, SegmentRefinement]:
+    inputs = segment_inputs(dataset, segment.name, greedy.enterprise, greedy.high_risk)
+    local = np.searchsorted(segment.reps, segment.winners)
+    weight = objective_weights(segment, objective, greedy.settings.weights)
+    log = np.empty((0, 5), dtype=np.int64)
+    cvs = np.empty((0, 3))
+    if len(segment.reps) > 1 and weight.sum() > 0:
+        refined = local.copy()
+        log, cvs = refine_segment(inputs.arr, inputs.high, inputs.group, inputs.owner, inputs.rep_group,
+                                  inputs.group_start, inputs.group_reps, refined, weight)
+        result = segment_result(inputs, refined, greedy.settings.weights, dataset.has_risk)
+        if _score(result.fairness, objective) < _score(segment.fairness, objective):
+            log, cvs = log[:0], cvs[:0]  # rounding in the kernel's running sums: keep the greedy's
+    if len(log) == 0:
+        refined, result = local, segment
+    return result, SegmentRefinement(
+        name=segment.name, log=_dataset_indices(log, inputs), cvs=cvs,
+        before=segment.fairness, after=result.fairness,
+        geo_before=_geo_matches(inputs, local), geo_after=_geo_matches(inputs, refined),
+        kept_before=_owners_kept(inputs, local), kept_after=_owners_kept(inputs, refined),
+    )
+
+
+def _score(fairness: Fairness, objective: str) -> float:
+    value = fairness.balanced if objective == BALANCED else fairness.custom
+    return -np.inf if value is None else value
+
+
+def _dataset_indices(log: np.ndarray, inputs) -> np.ndarray:
+    """Kernel rows (segment positions, local reps) as dataset account and rep indices."""
+    out = log.copy()
+    out[:, 1] = inputs.accounts[log[:, 1]]
+    out[:, 2] = np.where(log[:, 2] >= 0, inputs.accounts[np.maximum(log[:, 2], 0)], -1)
+    out[:, 3] = inputs.reps[log[:, 3]]
+    out[:, 4] = inputs.reps[log[:, 4]]
+    return out
+
+
+def _geo_matches(inputs, local: np.ndarray) -> int:
+    if len(inputs.reps) == 0:
+        return 0
+    return int(((inputs.group >= 0) & (inputs.rep_group[local] == inputs.group)).sum())
+
+
+def _owners_kept(inputs, local: np.ndarray) -> int:
+    if len(inputs.reps) == 0:
+        return 0
+    return int((inputs.owner == local).sum())
+
+
+def replay(greedy: Allocation, refinement: Refinement, upto: dict[str, int] | None = None) -> np.ndarray:
+    """The greedy's assignment (rep per account, input order) with the logged changes applied in
+    order: all of them, or the first `upto[segment]` of each segment."""
+    assigned = greedy.assigned.copy()
+    for name, segment in refinement.segments.items():
+        count = len(segment.log) if upto is None else upto.get(name, 0)
+        for kind, account, partner, giver, taker in segment.log[:count]:
+            assigned[account] = taker
+            if kind != MOVE:
+                assigned[partner] = giver
+    return assigned
