@@ -39,13 +39,14 @@ def kpi_card(name: str, k: SegmentKpis) -> dbc.Card:
 
 def fairness_cards(allocation: Allocation) -> list:
     weights = allocation.settings.weights
-    cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list())
+    refined = allocation.refinement is not None
+    cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list(), refined)
              for name in (ENTERPRISE, MID_MARKET)]
     cards.append(overall_card(allocation.overall_custom, allocation.overall_balanced, weights.as_list()))
     return [dbc.Col(card, md=4) for card in cards]
 
 
-def fairness_card(segment: str, fairness, weights: list[int]) -> dbc.Card:
+def fairness_card(segment: str, fairness, weights: list[int], refined: bool = False) -> dbc.Card:
     composites = [score_badge(segment, "Custom", fairness.custom, composite_tip("Custom", weights)),
                   score_badge(segment, "Balanced", fairness.balanced, composite_tip("Balanced", weights))]
     drivers = [score_badge(segment, label, getattr(fairness, field), driver_tip(label, getattr(fairness, cv)),
@@ -55,7 +56,31 @@ def fairness_card(segment: str, fairness, weights: list[int]) -> dbc.Card:
         html.H6(f"{segment} fairness", className="card-title text-body-secondary"),
         html.Div(composites, className="score-row"),
         html.Div(drivers, className="score-row"),
+        distance_to_limit(segment, fairness) if refined else None,
     ]), className="h-100")
+
+
+def distance_to_limit(segment: str, fairness) -> html.Div:
+    """100 − score per driver: how much fairness is left to gain (0.00 = as fair as it can be)."""
+    parts = [f"{label} {'N/A' if getattr(fairness, field) is None else f'{100 - getattr(fairness, field):.2f}'}"
+             for label, field, _ in DRIVERS]
+    return html.Div([html.Span("To the limit (100 − score): ", className="fw-semibold"), " · ".join(parts)],
+                    className="small text-body-secondary mt-2", id=f"limit-{slug(segment)}")
+
+
+def refine_summary(allocation: Allocation, applied: bool) -> list:
+    """ "Refine: Balanced 86.5 → 99.6, geo matches and owners kept unchanged, 418 changes …" """
+    r = allocation.refinement
+    greedy = r.greedy
+    label = "Balanced" if r.objective == "balanced" else "Custom"
+    before = getattr(greedy, f"overall_{r.objective}")
+    after = getattr(allocation, f"overall_{r.objective}")
+    kept = ("geo matches and owners kept unchanged"
+            if (r.geo_before, r.kept_before) == (r.geo_after, r.kept_after)
+            else f"geo matches {r.geo_before:,} → {r.geo_after:,}, owners kept {r.kept_before:,} → {r.kept_after:,}")
+    changes = f"{r.changes:,} change{'s' if r.changes != 1 else ''} ({r.moves:,} moves, {r.swaps:,} swaps)"
+    return [html.Strong("Refined: " if applied else "Would give: "),
+            f"{label} {count(before, 1)} → {count(after, 1)}, {kept}, {changes}, {r.seconds:.2f} s."]
 
 
 def overall_card(custom: float | None, balanced: float | None, weights: list[int]) -> dbc.Card:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine import Preferences, Settings, Weights
 
 from .ids import Ids
-from .state import settings_from_json, settings_json
+from .state import RefineChoice, settings_from_json, settings_json
 
 WEIGHT_IDS = (Ids.WEIGHT_ARR, Ids.WEIGHT_ACCOUNTS, Ids.WEIGHT_RISK)
 MARK_COUNT = 4
@@ -48,9 +48,12 @@ def initial_settings(data: dict, stored: dict | None) -> Settings:
 def next_settings(trigger: str | None, inputs: dict, stored: dict | None, data: dict) -> dict:
     """The SETTINGS store after `trigger` changed; a page load restores what the session had."""
     previous = _usable(stored) if stored and stored.get("data_key") == data["key"] else None
+    choice = RefineChoice.of(stored)
     if previous is None:
-        return settings_json(initial_settings(data, stored), data["key"])
-    return settings_json(_apply(trigger, inputs, previous, data["has_risk"]), data["key"])
+        return settings_json(initial_settings(data, stored), data["key"], choice)
+    if trigger in (Ids.REFINE, Ids.REFINE_OBJECTIVE):
+        choice = RefineChoice.of({"refine": inputs["refine"], "objective": inputs["objective"]})
+    return settings_json(_apply(trigger, inputs, previous, data["has_risk"]), data["key"], choice)
 
 
 def _apply(trigger: str | None, inputs: dict, settings: Settings, has_risk: bool) -> Settings:

@@ -41,6 +41,9 @@ class Ids(StrEnum):
     GEO_VALUE = "geo-value"
     PRESERVE_VALUE = "preserve-value"
     HIGH_RISK_VALUE = "high-risk-value"
+    REFINE = "refine"
+    REFINE_OBJECTIVE = "refine-objective"
+    REFINE_PREVIEW = "refine-preview"
     BANNERS = "banners"
     # slicer page
     SLICER_BANNERS = "slicer-banners"
@@ -57,6 +60,7 @@ class Ids(StrEnum):
     # comparison page
     COMPARISON_GRAPH = "comparison-graph"
     COMPARISON_KPIS = "comparison-kpis"
+    REFINE_COMPARISON = "refine-comparison"
     MOVEMENT_TOTALS = "movement-totals"
     MOVEMENT_GRID = "movement-grid"
     # audit page

@@ -10,11 +10,12 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from engine.settings import MAX_BONUS
 
+from .cards import refine_summary
 from .controls import format_count, next_settings, slider_marks
 from .ids import Ids
 from .optimize import optimize_panel
 from .services import services
-from .state import dataset_of, demo_summary
+from .state import RefineChoice, current, dataset_of, demo_summary
 from .uploads import receive_upload
 
 MB = 1024 * 1024
@@ -57,6 +58,17 @@ def sidebar() -> html.Div:
             labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01),
             labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5),
         ]),
+        section("Refine balance", [
+            dbc.Switch(id=Ids.REFINE, label="Refine after the greedy", value=False, className="mb-1"),
+            html.Div([html.Span("Raise", className="small me-2"),
+                      dbc.RadioItems(id=Ids.REFINE_OBJECTIVE, inline=True, value="balanced",
+                                     options=[{"label": "Balanced", "value": "balanced"},
+                                              {"label": "Custom", "value": "custom"}],
+                                     className="small d-inline-block")], className="d-flex align-items-center"),
+            html.Div(id=Ids.REFINE_PREVIEW, className="small mt-1 refine-preview"),
+            html.Div("Moves or swaps accounts inside a segment while that raises the score; never keeps "
+                     "fewer geo matches or owners than the greedy did.", className="form-text"),
+        ]),
         section("Optimize weights", [optimize_panel()]),
     ], className="sidebar")
 
@@ -81,7 +93,8 @@ CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "val
                   Input(Ids.THRESHOLD_PICK, "data"), Input(Ids.WEIGHTS_PICK, "data"),
                   Input(Ids.WEIGHT_ARR, "value"), Input(Ids.WEIGHT_ACCOUNTS, "value"),
                   Input(Ids.WEIGHT_RISK, "value"),
-                  Input(Ids.GEO, "value"), Input(Ids.PRESERVE, "value"), Input(Ids.HIGH_RISK, "value")]
+                  Input(Ids.GEO, "value"), Input(Ids.PRESERVE, "value"), Input(Ids.HIGH_RISK, "value"),
+                  Input(Ids.REFINE, "value"), Input(Ids.REFINE_OBJECTIVE, "value")]
 
 
 @callback(
@@ -94,12 +107,13 @@ CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "val
     Output(Ids.WEIGHT_ARR_VALUE, "children"), Output(Ids.WEIGHT_ACCOUNTS_VALUE, "children"),
     Output(Ids.WEIGHT_RISK_VALUE, "children"), Output(Ids.GEO_VALUE, "children"),
     Output(Ids.PRESERVE_VALUE, "children"), Output(Ids.HIGH_RISK_VALUE, "children"),
+    Output(Ids.REFINE, "value"), Output(Ids.REFINE_OBJECTIVE, "value"),
     Input(Ids.DATA, "data"), *CONTROL_INPUTS, State(Ids.SETTINGS, "data"))
 def update_settings(data, threshold, threshold_text, pick, weights_pick, w_arr, w_accounts, w_risk, geo, preserve,
-                    high_risk, stored):
+                    high_risk, refine, objective, stored):
     inputs = {"threshold": threshold, "threshold_text": threshold_text, "pick": pick, "weights_pick": weights_pick,
               "weights": [w_arr, w_accounts, w_risk], "geo": geo, "preserve": preserve,
-              "high_risk": high_risk}
+              "high_risk": high_risk, "refine": refine, "objective": objective}
     settings = next_settings(ctx.triggered_id, inputs, stored, data)
     return (settings, *control_values(settings, data))
 
@@ -112,7 +126,17 @@ def control_values(settings: dict, data: dict) -> tuple:
             *weights, not data["has_risk"],
             settings["geo"], settings["preserve"], settings["high_risk"],
             *(f"{w}%" for w in weights), f"{settings['geo']:.2f}", f"{settings['preserve']:.2f}",
-            f"{settings['high_risk']:g}")
+            f"{settings['high_risk']:g}", settings["refine"], settings["objective"])
+
+
+@callback(Output(Ids.REFINE_PREVIEW, "children"), Input(Ids.SETTINGS, "data"), State(Ids.DATA, "data"))
+def refine_preview(settings, data):
+    """What refinement gives at the current settings, shown before it is switched on too."""
+    choice = RefineChoice.of(settings)
+    state = current(data, settings, choice.objective)
+    if state is None:
+        return no_update
+    return refine_summary(state.allocation, choice.on)
 
 
 @callback(Output(Ids.DATA, "data"), Output(Ids.LOAD_REPORT, "data"), Input(Ids.DATA, "data"))

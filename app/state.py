@@ -5,9 +5,11 @@ recomputed from these two on the server, so any worker can answer any request.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from engine import Allocation, Dataset, Preferences, Settings, Weights, allocate, default_threshold, slider_range
+from engine.refine import BALANCED, OBJECTIVES, refine
 
 from .services import services
 from .store import DEMO, demo_dataset
@@ -32,10 +34,31 @@ def demo_summary() -> dict:
     return data_summary(DEMO, demo_dataset(), "Demo data")
 
 
-def settings_json(settings: Settings, data_key: str) -> dict:
+@dataclass(frozen=True)
+class RefineChoice:
+    """The "Refine balance" switch and the score it raises (kept while the switch is off)."""
+
+    on: bool = False
+    objective: str = BALANCED
+
+    @property
+    def mode(self) -> str | None:
+        """The objective to refine for, or None when refinement is off."""
+        return self.objective if self.on else None
+
+    @classmethod
+    def of(cls, stored: dict | None) -> RefineChoice:
+        """What the SETTINGS store says; anything a user could not have chosen reads as off."""
+        stored = stored or {}
+        objective = stored.get("objective")
+        return cls(stored.get("refine") is True, objective if objective in OBJECTIVES else BALANCED)
+
+
+def settings_json(settings: Settings, data_key: str, choice: RefineChoice = RefineChoice()) -> dict:
     p = settings.preferences
     return {"data_key": data_key, "threshold": settings.threshold, "weights": settings.weights.as_list(),
-            "geo": p.geo, "preserve": p.preserve, "high_risk": p.high_risk}
+            "geo": p.geo, "preserve": p.preserve, "high_risk": p.high_risk,
+            "refine": choice.on, "objective": choice.objective}
 
 
 def settings_from_json(stored: dict) -> Settings:
@@ -50,14 +73,16 @@ def settings_from_json(stored: dict) -> Settings:
 
 @dataclass(frozen=True)
 class Current:
-    """A session's dataset and its allocation under the session's settings."""
+    """A session's dataset and its allocation under the session's settings (refined when the
+    session turned "Refine balance" on)."""
 
     dataset: Dataset
     allocation: Allocation
 
 
-def current(data: dict | None, stored_settings: dict | None) -> Current | None:
-    """None when the session's data is gone (expired or evicted) or its settings are unusable."""
+def current(data: dict | None, stored_settings: dict | None, objective: str | None = None) -> Current | None:
+    """None when the session's data is gone (expired or evicted) or its settings are unusable.
+    `objective` asks for a refinement whatever the switch says (the preview of "Refine balance")."""
     dataset = dataset_of(data)
     if dataset is None or not stored_settings:
         return None
@@ -65,7 +90,12 @@ def current(data: dict | None, stored_settings: dict | None) -> Current | None:
         settings = settings_from_json(stored_settings)
     except ValueError:
         return None
-    return Current(dataset, allocate(dataset, settings))
+    greedy = allocate(dataset, settings)
+    objective = objective or RefineChoice.of(stored_settings).mode
+    if objective is None:
+        return Current(dataset, greedy)
+    memo_key = f"refined:{data['key']}:{json.dumps(settings_json(settings, data['key']))}:{objective}"
+    return Current(dataset, services().store.memo(memo_key, lambda: refine(dataset, greedy, objective)))
 
 
 def dataset_of(data: dict | None) -> Dataset | None:

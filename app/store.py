@@ -17,6 +17,7 @@ from engine import Dataset, Source, load_csvs
 DEMO = "demo"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 SIZE_LIMIT = 4 * 1024 ** 3
+MEMO_SECONDS = 600
 
 
 @functools.cache
@@ -48,6 +49,16 @@ class SessionStore:
         value = self._cache.get(key)
         if value is not None:
             self._cache.touch(key, expire=self._ttl)
+        return value
+
+    def memo(self, key: str, compute):
+        """`compute()`'s result, kept a while under `key`: a refinement takes up to a second on big
+        data, and every callback of a page asks for the same one. Keys start with the session's
+        data key, so sessions never read each other's results (the shared demo excepted)."""
+        value = self._cache.get(key)
+        if value is None:
+            value = compute()
+            self._cache.set(key, value, expire=MEMO_SECONDS)
         return value
 
     def renew_lease(self, holder: str, seconds: float) -> None:

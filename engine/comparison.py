@@ -62,8 +62,8 @@ class KpiChange:
     name: str
     before: float | None
     after: float | None
-    better: str  # "lower" or "higher"
-    unit: str    # "%" for the CVs and shares
+    better: str  # "lower", "higher" or "neutral" (a count to read, not a gain or a loss)
+    unit: str    # "%" for the CVs and shares, "score" for 0–100 scores, "" for counts
 
     @property
     def change(self) -> float | None:
@@ -74,7 +74,7 @@ class KpiChange:
     @property
     def improved(self) -> bool | None:
         """True when the change goes the good way, False the bad way, None when unchanged or N/A."""
-        if not self.change:
+        if not self.change or self.better == "neutral":
             return None
         return (self.change < 0) == (self.better == "lower")
 
@@ -145,3 +145,24 @@ def account_changed(dataset: Dataset, allocation: Allocation) -> np.ndarray:
     """A new rep, or no rep where a named owner had it."""
     named_owner = pd.Series(dataset.original_rep, dtype=str).str.strip().ne("").to_numpy()
     return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & named_owner)
+
+
+def refinement_changes(allocation: Allocation) -> list[KpiChange]:
+    """Greedy (before) against refined (after), per segment: both composites, the three driver
+    CVs, geo matches, owners kept and how many accounts the refinement gave another rep."""
+    refinement = allocation.refinement
+    changes = []
+    for segment in SEGMENTS:
+        greedy, refined = refinement.greedy.segments[segment].fairness, allocation.segments[segment].fairness
+        log = refinement.segments[segment]
+        changes += [KpiChange(segment, "Balanced", greedy.balanced, refined.balanced, "higher", "score"),
+                    KpiChange(segment, "Custom", greedy.custom, refined.custom, "higher", "score")]
+        for name, field in (("ARR CV%", "cv_arr"), ("Accounts CV%", "cv_accounts"), ("High-risk ARR CV%", "cv_risk")):
+            changes.append(KpiChange(segment, name, getattr(greedy, field), getattr(refined, field), "lower", "%"))
+        changes += [KpiChange(segment, "Geo matches", float(log.geo_before), float(log.geo_after), "higher", ""),
+                    KpiChange(segment, "Accounts kept with their owner", float(log.kept_before),
+                              float(log.kept_after), "higher", "")]
+        in_segment = segment_mask(allocation, segment)
+        moved = int((refinement.greedy.assigned[in_segment] != allocation.assigned[in_segment]).sum())
+        changes.append(KpiChange(segment, "Accounts given another rep", 0.0, float(moved), "neutral", ""))
+    return changes

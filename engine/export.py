@@ -78,6 +78,7 @@ def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str,
         ("Geo match bonus", s.preferences.geo),
         ("Preserve owner bonus", s.preferences.preserve),
         ("High-risk threshold", s.preferences.high_risk),
+        ("Refine balance", allocation.refinement.objective.title() if allocation.refinement else "Off"),
         ("Data fingerprint", dataset.fingerprint),
         ("Accounts", dataset.n_accounts),
         ("Reps", dataset.n_reps),
@@ -85,11 +86,13 @@ def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str,
 
 
 def export_filename(dataset: Dataset, allocation: Allocation, extension: str) -> str:
-    """A file name that carries the settings, e.g. territories_t5000_w34-33-33_g0.05_p0.05_hr70_ab12cd.csv."""
+    """A file name that carries the settings, e.g. territories_t5000_w34-33-33_g0.05_p0.05_hr70_ab12cd.csv
+    (with `_refined-balanced` before the fingerprint when Refine balance made it)."""
     s = allocation.settings
     w = s.weights
+    refined = f"_refined-{allocation.refinement.objective}" if allocation.refinement else ""
     return (f"territories_t{s.threshold}_w{w.arr}-{w.accounts}-{w.risk}_g{s.preferences.geo:.2f}"
-            f"_p{s.preferences.preserve:.2f}_hr{s.preferences.high_risk:g}_{dataset.fingerprint}"
+            f"_p{s.preferences.preserve:.2f}_hr{s.preferences.high_risk:g}{refined}_{dataset.fingerprint}"
             f".{extension}")
 
 

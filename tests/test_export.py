@@ -79,3 +79,18 @@ def test_file_name_carries_settings():
     d = dataset()
     name = export_filename(d, allocate(d, settings(threshold=500)), "csv")
     assert name == f"territories_t500_w34-33-33_g0.05_p0.05_hr70_{d.fingerprint}.csv"
+
+
+def test_a_refined_export_says_so_and_holds_the_refined_assignment(demo):
+    from engine.refine import refine
+
+    greedy = allocate(demo, settings(threshold=1000))
+    refined = refine(demo, greedy)
+    assert export_filename(demo, refined, "csv").endswith(f"_hr70_refined-balanced_{demo.fingerprint}.csv")
+    rows = list(csv.DictReader(io.StringIO(export_csv(demo, refined).decode())))
+    assert [r["Assigned_Rep"] for r in rows] == refined.assigned_names(demo) != greedy.assigned_names(demo)
+    book = load_workbook(io.BytesIO(export_xlsx(demo, refined)))
+    recorded = {row[0].value: row[1].value for row in book["Settings"].iter_rows()}
+    assert recorded["Refine balance"] == "Balanced"
+    plain = {row[0].value: row[1].value for row in load_workbook(io.BytesIO(export_xlsx(demo, greedy)))["Settings"].iter_rows()}
+    assert plain["Refine balance"] == "Off"

@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from engine import SEGMENTS
-from engine.audit import AuditStep, audit_index, audit_step, find_account
+from engine.audit import GREEDY, AuditStep, RefinementStep, audit_index, audit_step, find_account, refinement_step
 
 from ..cards import count, money
 from ..grid_query import json_records
@@ -32,8 +32,9 @@ def layout(**_query):
     return html.Div([
         dcc.Store(id=Ids.AUDIT_POSITION, data=0),
         html.H4("Audit Trail", className="mb-1"),
-        html.P("Every assignment in the order the engine made it, with the scores that decided it. "
-               "Use the buttons or the ← → keys.", className="text-body-secondary"),
+        html.P("Every assignment in the order the engine made it, with the scores that decided it, then "
+               "every change of Refine balance when it is on. Use the buttons or the ← → keys.",
+               className="text-body-secondary"),
         dbc.Row([
             dbc.Col(dcc.Dropdown(id=Ids.AUDIT_SEGMENT, value=ALL, clearable=False, searchable=False,
                                  options=[{"label": "All segments", "value": ALL}]
@@ -58,7 +59,7 @@ def layout(**_query):
             dbc.Col(html.Div(id=Ids.AUDIT_ACCOUNT), lg=5),
             dbc.Col(html.Div(id=Ids.AUDIT_REASON), lg=7),
         ], className="g-3 mb-3"),
-        html.H6("Eligible reps when this account was assigned", className="text-body-secondary"),
+        html.H6(id=f"{Ids.AUDIT_GRID}-title", className="text-body-secondary"),
         rep_grid(),
     ])
 
@@ -66,18 +67,27 @@ def layout(**_query):
 dash.register_page(__name__, path="/audit", name="Audit", title="Audit Trail · Territory Slicer", layout=layout)
 
 
+GREEDY_COLUMNS = [
+    {"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
+    {"field": "arr", "headerName": "ARR so far", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "accounts", "headerName": "Accounts so far", **NUMBER_FILTER},
+    {"field": "risk_arr", "headerName": "High-risk ARR so far", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "blended", "headerName": "Blended need", "valueFormatter": SCORE, **NUMBER_FILTER},
+    {"field": "geo", "headerName": "Geo", "valueFormatter": BONUS, **NUMBER_FILTER},
+    {"field": "preserve", "headerName": "Preserve", "valueFormatter": BONUS, **NUMBER_FILTER},
+    {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc", **NUMBER_FILTER}]
+REFINE_COLUMNS = [
+    {"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
+    *({"field": f"{field}_{when}", "headerName": f"{label} {when}", **NUMBER_FILTER,
+       **({"valueFormatter": MONEY} if field != "accounts" else {})}
+      for field, label in (("arr", "ARR"), ("accounts", "Accts"), ("risk_arr", "Risk ARR"))
+      for when in ("before", "after"))]
+GRID_TITLES = {GREEDY: "Eligible reps when this account was assigned",
+               "refine": "The two reps' books before and after this change"}
+
+
 def rep_grid() -> dag.AgGrid:
-    columns = [{"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
-               {"field": "arr", "headerName": "ARR so far", "valueFormatter": MONEY, **NUMBER_FILTER},
-               {"field": "accounts", "headerName": "Accounts so far", **NUMBER_FILTER},
-               {"field": "risk_arr", "headerName": "High-risk ARR so far", "valueFormatter": MONEY,
-                **NUMBER_FILTER},
-               {"field": "blended", "headerName": "Blended need", "valueFormatter": SCORE, **NUMBER_FILTER},
-               {"field": "geo", "headerName": "Geo", "valueFormatter": BONUS, **NUMBER_FILTER},
-               {"field": "preserve", "headerName": "Preserve", "valueFormatter": BONUS, **NUMBER_FILTER},
-               {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc",
-                **NUMBER_FILTER}]
-    return dag.AgGrid(id=Ids.AUDIT_GRID, columnDefs=columns, rowData=[], columnSize="responsiveSizeToFit",
+    return dag.AgGrid(id=Ids.AUDIT_GRID, columnDefs=GREEDY_COLUMNS, rowData=[], columnSize="responsiveSizeToFit",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": True},
                       rowClassRules={"audit-winner": "params.data.winner"}, getRowId="params.data.rep",
                       dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 15,
@@ -92,7 +102,8 @@ def rep_options(data):
 
 @callback(Output(Ids.AUDIT_POSITION, "data"), Output(Ids.AUDIT_LABEL, "children"),
           Output(Ids.AUDIT_ACCOUNT, "children"), Output(Ids.AUDIT_REASON, "children"),
-          Output(Ids.AUDIT_GRID, "rowData"), Output(Ids.AUDIT_FEEDBACK, "children"),
+          Output(Ids.AUDIT_GRID, "rowData"), Output(Ids.AUDIT_GRID, "columnDefs"),
+          Output(f"{Ids.AUDIT_GRID}-title", "children"), Output(Ids.AUDIT_FEEDBACK, "children"),
           Output(Ids.AUDIT_SEGMENT, "value"), Output(Ids.AUDIT_REP, "value"),
           *[Input(button, "n_clicks") for button in MOVES],
           Input(Ids.AUDIT_JUMP, "n_submit"), Input(Ids.AUDIT_JUMP_GO, "n_clicks"),
@@ -102,7 +113,7 @@ def rep_options(data):
 def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data, settings, position, query):
     state = current(data, settings)
     if state is None:
-        return (no_update,) * 8
+        return (no_update,) * 10
     trigger = ctx.triggered_id
     feedback = ""
     if trigger in (Ids.AUDIT_JUMP, Ids.AUDIT_JUMP_GO):
@@ -119,13 +130,19 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
     position = moved(MOVES.get(trigger), position or 0, len(index))
     if len(index) == 0:
         return 0, "No steps", "", dbc.Alert("No assignments match these filters.", color="info"), [], \
-            feedback, segment, rep
-    segment_of_step, _phase, number = index.at(position)
-    step = audit_step(state.dataset, state.allocation, segment_of_step, number)
-    label = f"Step {position + 1:,} of {len(index):,}" + (f" · {step.segment} step {step.step:,} of {step.steps:,}"
-                                                          if segment == ALL and not rep else "")
-    rows = json_records_of(step)
-    return position, label, account_card(step), reason_alert(step), rows, feedback, segment, rep
+            no_update, no_update, feedback, segment, rep
+    segment_of_step, phase, number = index.at(position)
+    label = f"Step {position + 1:,} of {len(index):,}"
+    if phase == GREEDY:
+        step = audit_step(state.dataset, state.allocation, segment_of_step, number)
+        label += f" · {step.segment} step {step.step:,} of {step.steps:,}"
+        shown = account_card(step), reason_alert(step), json_records_of(step), GREEDY_COLUMNS
+    else:
+        change = refinement_step(state.dataset, state.allocation, segment_of_step, number)
+        label += f" · {change.segment} refinement change {change.number:,} of {change.count:,}"
+        shown = moved_card(change), change_alert(change), book_rows(change), REFINE_COLUMNS
+    return (position, label, shown[0], shown[1], shown[2], shown[3], GRID_TITLES[phase], feedback,
+            segment, rep)
 
 
 def moved(move: str | None, position: int, length: int) -> int:
@@ -151,3 +168,36 @@ def account_card(step: AuditStep) -> dbc.Card:
 def reason_alert(step: AuditStep) -> dbc.Alert:
     return dbc.Alert([html.Div([html.Span("Assigned to "), html.Strong(step.winner)]),
                       html.Div(step.reason, className="small")], color="success", className="py-2")
+
+
+def moved_card(change: RefinementStep) -> dbc.Card:
+    """The account (or the two swapped accounts) of a refinement change."""
+    items = [html.Div([
+        html.H5(moved.account_name, className="card-title mb-1"),
+        html.Div(f"{moved.account_id} · {money(moved.arr)}" + (" · high-risk" if moved.high_risk else ""),
+                 className="small"),
+        html.Div([moved.from_rep, " → ", html.Strong(moved.to_rep)], className="mb-2"),
+    ]) for moved in change.accounts]
+    title = "Refinement: move" if change.kind == "move" else "Refinement: swap"
+    return dbc.Card(dbc.CardBody([html.H6(title, className="text-body-secondary"), *items]),
+                    id=f"{Ids.AUDIT_ACCOUNT}-card")
+
+
+def change_alert(change: RefinementStep) -> dbc.Alert:
+    """Why the change was made: what it did to each driver's CV% and to the score it raises."""
+    rows = [html.Tr([html.Td(d.driver), html.Td(cv_text(d.cv_before)), html.Td(cv_text(d.cv_after))])
+            for d in change.drivers]
+    table = dbc.Table([html.Thead(html.Tr([html.Th("CV%"), html.Th("before"), html.Th("after")])),
+                       html.Tbody(rows)], size="sm", className="mb-0 mt-2 small")
+    return dbc.Alert([html.Div(change.reason, className="small"), table], color="info", className="py-2")
+
+
+def cv_text(cv: float | None) -> str:
+    return "N/A" if cv is None else f"{cv:.4f}%"
+
+
+def book_rows(change: RefinementStep) -> list[dict]:
+    return [{"rep": book.rep, "arr_before": book.arr[0], "arr_after": book.arr[1],
+             "accounts_before": book.accounts[0], "accounts_after": book.accounts[1],
+             "risk_arr_before": book.risk_arr[0], "risk_arr_after": book.risk_arr[1], "winner": False}
+            for book in change.reps]

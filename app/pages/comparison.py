@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html, no_update
 
 from engine import SEGMENTS
-from engine.comparison import KpiChange, kpi_changes, movements, rep_books
+from engine.comparison import KpiChange, kpi_changes, movements, refinement_changes, rep_books
 
 from ..figures import comparison_figure
 from ..ids import Ids
@@ -25,6 +25,7 @@ def layout(**_query):
         panel("Books per rep, before and after",
               dbc.Row([dbc.Col(graph(GRAPHS[s], s), lg=6) for s in SEGMENTS])),
         panel("What changed", html.Div(id=Ids.COMPARISON_KPIS)),
+        panel("Greedy against refined", html.Div(id=Ids.REFINE_COMPARISON)),
         panel("Account movements", [html.Div(id=Ids.MOVEMENT_TOTALS, className="mb-2 fw-semibold"),
                                     movement_grid()]),
     ])
@@ -49,32 +50,45 @@ def movement_grid() -> dag.AgGrid:
 
 
 @callback(*[Output(GRAPHS[s], "figure") for s in SEGMENTS], Output(Ids.COMPARISON_KPIS, "children"),
-          Output(Ids.MOVEMENT_TOTALS, "children"),
+          Output(Ids.MOVEMENT_TOTALS, "children"), Output(Ids.REFINE_COMPARISON, "children"),
           Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"))
 def render_comparison(data, settings, theme):
     state = current(data, settings)
     if state is None:
-        return (no_update,) * (len(SEGMENTS) + 2)
+        return (no_update,) * (len(SEGMENTS) + 3)
     dataset, allocation = state.dataset, state.allocation
     figures = [comparison_figure(s, rep_books(dataset, allocation, s), theme) for s in SEGMENTS]
     moved = movements(dataset, allocation)
     totals = (f"{len(moved):,} of {dataset.n_accounts:,} accounts change owner, "
               f"${moved['ARR'].sum():,.0f} of ${dataset.arr.sum():,.0f} ARR.")
-    return *figures, kpi_table(kpi_changes(dataset, allocation)), totals
+    return *figures, kpi_table(kpi_changes(dataset, allocation), Ids.COMPARISON_KPIS), totals, \
+        greedy_against_refined(allocation)
 
 
-def kpi_table(changes: list[KpiChange]) -> dbc.Table:
-    header = html.Thead(html.Tr([html.Th(h) for h in ("Segment", "Measure", "Before", "After", "Change")]))
+def greedy_against_refined(allocation) -> html.Div:
+    if allocation.refinement is None:
+        return html.Div("Turn on Refine balance in the sidebar to compare the greedy's assignment with its "
+                        "refinement.", className="text-body-secondary")
+    return html.Div([
+        html.P("Before = the weighted greedy's assignment; after = the same accounts once Refine balance has "
+               "moved and swapped them. Exports and the other pages use the refined assignment.",
+               className="small text-body-secondary"),
+        kpi_table(refinement_changes(allocation), Ids.REFINE_COMPARISON, ("Greedy", "Refined")),
+    ])
+
+
+def kpi_table(changes: list[KpiChange], table_id: str, sides=("Before", "After")) -> dbc.Table:
+    header = html.Thead(html.Tr([html.Th(h) for h in ("Segment", "Measure", *sides, "Change")]))
     rows = [html.Tr([html.Td(c.segment), html.Td(c.name), html.Td(number(c.before, c.unit)),
                      html.Td(number(c.after, c.unit)), change_cell(c)]) for c in changes]
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, responsive=True,
-                     className="kpi-table mb-0", id=f"{Ids.COMPARISON_KPIS}-table")
+                     className="kpi-table mb-0", id=f"{table_id}-table")
 
 
 def number(value: float | None, unit: str) -> str:
     if value is None:
         return "N/A"
-    return f"{value:,.1f}%" if unit == "%" else f"{value:,.0f}"
+    return {"%": f"{value:,.1f}%", "score": f"{value:,.1f}"}.get(unit, f"{value:,.0f}")
 
 
 def change_cell(change: KpiChange) -> html.Td:
@@ -82,8 +96,9 @@ def change_cell(change: KpiChange) -> html.Td:
     if change.change is None:
         return html.Td("N/A", className="text-body-secondary")
     colour = {True: "text-success", False: "text-danger", None: "text-body-secondary"}[change.improved]
-    unit = " pts" if change.unit == "%" else ""
-    return html.Td(f"{change.change:+,.1f}{unit}" if unit else f"{change.change:+,.0f}",
+    text = {"%": f"{change.change:+,.1f} pts", "score": f"{change.change:+,.1f}"}.get(
+        change.unit, f"{change.change:+,.0f}")
+    return html.Td(text,
                    className=f"{colour} fw-semibold", **{"data-improved": str(change.improved).lower()})
 
 

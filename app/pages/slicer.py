@@ -143,14 +143,17 @@ def serve_server_side_grid(grid_id: str, table_of):
 account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, account_table)
 
 
+CURVE_IGNORES = ("threshold", "data_key", "refine", "objective")
+
+
 @callback(Output(Ids.SENSITIVITY_INPUTS, "data"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
           State(Ids.SENSITIVITY_INPUTS, "data"))
 def sensitivity_inputs(data, settings, previous):
-    """The curve depends on the weights and preferences, not on the threshold: moving the
-    threshold must not start a new run."""
+    """The curve depends on the weights and preferences, not on the threshold or on Refine
+    balance (it is the greedy's): moving those must not start a new run."""
     if not data or not settings:
         return no_update
-    inputs = {"key": data["key"], **{k: v for k, v in settings.items() if k not in ("threshold", "data_key")}}
+    inputs = {"key": data["key"], **{k: v for k, v in settings.items() if k not in CURVE_IGNORES}}
     return no_update if inputs == previous else inputs
 
 

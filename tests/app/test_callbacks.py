@@ -49,13 +49,13 @@ def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
 
 
 def test_update_settings_writes_every_control_back():
-    args = (demo_summary(), 1000, "1,000", None, None, 34, 33, 33, 0.05, 0.05, 70)
+    args = (demo_summary(), 1000, "1,000", None, None, 34, 33, 33, 0.05, 0.05, 70, False, "balanced")
     settings, *controls = run_callback(update_settings, None, *args, None)
     assert settings["threshold"] == demo_summary()["default_threshold"]
     assert controls == list(control_values(settings, demo_summary()))
     low, high = demo_summary()["range"]
     assert controls[1:3] == [low, high] and controls[8] is False  # risk slider enabled
-    moved = (demo_summary(), 1000, "1,000", None, None, 60, 33, 33, 0.05, 0.05, 70, settings)
+    moved = (demo_summary(), 1000, "1,000", None, None, 60, 33, 33, 0.05, 0.05, 70, False, "balanced", settings)
     settings, *controls = run_callback(update_settings, f"{Ids.WEIGHT_ARR}.value", *moved)
     assert settings["weights"] == [60, 20, 20] and controls[5:8] == [60, 20, 20]
 
@@ -72,6 +72,8 @@ def test_moving_only_the_threshold_does_not_rerun_the_sensitivity_curve():
     first = slicer.sensitivity_inputs(demo_summary(), demo_settings(threshold=1000), None)
     assert slicer.sensitivity_inputs(demo_summary(), demo_settings(threshold=9000), first) is no_update
     assert slicer.sensitivity_inputs(demo_summary(), demo_settings(weights=(50, 25, 25)), first) != first
+    refined = {**demo_settings(threshold=1000), "refine": True}  # the curve is the greedy's
+    assert slicer.sensitivity_inputs(demo_summary(), refined, first) is no_update
 
 
 def test_sensitivity_curve_job_and_its_failure_message():
@@ -127,3 +129,20 @@ def test_render_slicer_warns_about_accounts_left_unassigned():
     data = data_summary(services().store.put(dataset), dataset, "no enterprise reps")
     banners, *_ = slicer.render_slicer(data, settings_json(Settings(1000), data["key"]), "light")
     assert "Enterprise has 1 account but no reps: it stays unassigned." in str(banners)
+
+
+def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
+    from app.sidebar import refine_preview
+
+    greedy = allocate(demo_dataset(), Settings(1000))
+    off = str(refine_preview(demo_settings(), demo_summary()))
+    assert "Would give: " in off and f"Balanced {greedy.overall_balanced:,.1f} → " in off
+    assert "geo matches and owners kept unchanged" in off and " moves, " in off
+    on = str(refine_preview({**demo_settings(), "refine": True, "objective": "custom"}, demo_summary()))
+    assert "Refined: " in on and f"Custom {greedy.overall_custom:,.1f} → " in on
+
+
+def test_refined_fairness_cards_show_the_distance_to_the_limit():
+    plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[2]
+    refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[2]
+    assert "To the limit" not in str(plain) and str(refined).count("To the limit (100 − score)") == 2

@@ -10,13 +10,13 @@ NO_RISK = {**DATA, "key": "k2", "has_risk": False}
 
 def inputs(**changes):
     base = {"threshold": 5000, "threshold_text": "5,000", "pick": None, "weights_pick": None, "weights": [34, 33, 33],
-            "geo": 0.05, "preserve": 0.05, "high_risk": 70}
+            "geo": 0.05, "preserve": 0.05, "high_risk": 70, "refine": False, "objective": "balanced"}
     return {**base, **changes}
 
 
 def stored(**changes):
     base = {"data_key": "k1", "threshold": 5000, "weights": [34, 33, 33], "geo": 0.05, "preserve": 0.05,
-            "high_risk": 70}
+            "high_risk": 70, "refine": False, "objective": "balanced"}
     return {**base, **changes}
 
 
@@ -83,3 +83,18 @@ def test_slider_marks_span_the_range_with_round_labels():
     marks = slider_marks(0, 72000)
     assert min(marks) == 0 and max(marks) == 72000 and len(marks) == 5
     assert marks[18000] == "18,000"
+
+
+def test_refine_switch_and_objective_are_kept_and_survive_new_data():
+    on = next_settings(Ids.REFINE, inputs(refine=True), stored(), DATA)
+    assert on == stored(refine=True)
+    custom = next_settings(Ids.REFINE_OBJECTIVE, inputs(refine=True, objective="custom"), on, DATA)
+    assert custom == stored(refine=True, objective="custom")
+    assert next_settings(Ids.DATA, inputs(), {**custom, "data_key": "old"}, DATA) == stored(refine=True,
+                                                                                             objective="custom")
+    off = next_settings(Ids.REFINE, inputs(refine=False, objective="custom"), custom, DATA)
+    assert off == stored(objective="custom")  # the objective waits for the switch
+
+
+def test_a_tampered_refine_choice_reads_as_off():
+    assert next_settings(None, inputs(), stored(refine="yes", objective="speed"), DATA) == stored()

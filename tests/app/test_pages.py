@@ -22,11 +22,23 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 
 def test_comparison_shows_books_kpis_and_movement_totals():
-    *figures, table, totals = comparison.render_comparison(demo_summary(), demo_settings(), "light")
+    *figures, table, totals, refined = comparison.render_comparison(demo_summary(), demo_settings(), "light")
     moved = movements(demo_dataset(), allocate(demo_dataset(), Settings(1000)))
     assert totals.startswith(f"{len(moved):,} of 2,000 accounts change owner")
     assert [f.data[0].name for f in figures] == ["Before", "Before"]
     assert "Accounts kept with their owner" in str(table) and "text-success" in str(table)
+    assert "Turn on Refine balance" in str(refined)
+
+
+def test_comparison_sets_the_greedy_against_its_refinement():
+    *_, refined = comparison.render_comparison(demo_summary(), refined_settings(), "light")
+    text = str(refined)
+    assert "Greedy" in text and "Refined" in text and "Geo matches" in text and "Accounts given another rep" in text
+    assert "text-danger" not in text  # nothing gets worse: scores up, CVs down, geo and owners kept
+
+
+def refined_settings(objective="balanced"):
+    return {**demo_settings(), "refine": True, "objective": objective}
 
 
 def test_movement_rows_come_from_the_server():
@@ -35,8 +47,8 @@ def test_movement_rows_come_from_the_server():
     assert all(row["From"] != row["To"] for row in response["rowData"])
 
 
-def step(trigger=None, segment="all", rep=None, position=0, query=None):
-    args = [None] * 6 + [segment, rep, demo_summary(), demo_settings(), position, query]
+def step(trigger=None, segment="all", rep=None, position=0, query=None, settings=None):
+    args = [None] * 6 + [segment, rep, demo_summary(), settings or demo_settings(), position, query]
     return run_callback(audit.show_step, trigger, *args)
 
 
@@ -59,7 +71,16 @@ def test_audit_jump_clears_filters_and_explains_misses():
                                                              rep="Avery Adams", query="ACC-0000002")
     assert "ACC-0000002" in str(card) and (segment, rep) == ("all", None) and feedback == ""
     missed = step(f"{Ids.AUDIT_JUMP_GO}.n_clicks", query="zzz")
-    assert "No assigned account" in missed[5]
+    assert "No assigned account" in missed[7]
+
+
+def test_audit_steps_through_the_refinement_after_the_greedy():
+    *_, label, card, reason, rows, columns, title = step(f"{Ids.AUDIT_LAST}.n_clicks", settings=refined_settings())[:7]
+    assert " · Mid-Market refinement change " in label and "The two reps' books" in title
+    assert columns == audit.REFINE_COLUMNS and len(rows) == 2
+    assert "Refinement:" in str(card) and ("Moved " in str(reason) or "Swapped " in str(reason))
+    first_change = step(None, settings=refined_settings(), position=2000)
+    assert "Enterprise refinement change 1 of" in first_change[1]
 
 
 def test_moved_keeps_the_position_in_range():

@@ -75,7 +75,7 @@ def test_export_csv_and_excel_of_the_current_settings(page):
     assert settings["Threshold (employees)"] == 3000 and settings["Weight ARR %"] == 34
 
 
-def download(page, item_id: str, suffix: str) -> Path:
+def download(page, item_id: str, suffix: str, prefix: str = "territories_t3000_w34-33-33_") -> Path:
     folder = Path(page.duo.download_path)
     before = set(folder.glob(f"*{suffix}"))
     page.click(f"#{Ids.EXPORT} .dropdown-toggle")
@@ -85,7 +85,7 @@ def download(page, item_id: str, suffix: str) -> Path:
         new = [p for p in set(folder.glob(f"*{suffix}")) - before if p.stat().st_size > 0]
         if new:
             time.sleep(0.3)
-            assert new[0].name.startswith("territories_t3000_w34-33-33_")
+            assert new[0].name.startswith(prefix), new[0].name
             return new[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} download")

@@ -1,0 +1,41 @@
+"""Refine balance in the browser: preview, switch, distance to the limit, comparison, audit, export."""
+import csv
+import io
+import os
+
+from app.ids import Ids
+
+from .test_layout import keep_screenshot
+from .test_shell import download
+
+
+def test_refine_preview_switch_comparison_audit_and_export(page):
+    page.wait_text(Ids.REFINE_PREVIEW, "Would give: Balanced 86.5 → 99.")
+    assert "geo matches and owners kept unchanged" in page.text(Ids.REFINE_PREVIEW)
+    assert "To the limit" not in page.text(Ids.FAIRNESS_CARDS)
+    page.click(f"#{Ids.REFINE}")
+    page.wait_text(Ids.REFINE_PREVIEW, "Refined: Balanced 86.5 → 99.")
+    page.wait_text(Ids.FAIRNESS_CARDS, "To the limit (100 − score)")
+    keep_screenshot(page, "refine-slicer")
+
+    page.click(f"#{Ids.NAV}-comparison")
+    page.wait_text(Ids.REFINE_COMPARISON, "Accounts given another rep")
+    assert "Refined" in page.text(Ids.REFINE_COMPARISON)
+
+    page.click(f"#{Ids.NAV}-audit")
+    page.wait_text(Ids.AUDIT_LABEL, "Step 1 of ")
+    page.click(f"#{Ids.AUDIT_LAST}")
+    page.wait_text(Ids.AUDIT_LABEL, "Mid-Market refinement change")
+    page.wait_text(Ids.AUDIT_REASON, " CV ")
+    page.until(lambda: "books" in page.text(f"{Ids.AUDIT_GRID}-title"), message="book table")
+    keep_screenshot(page, "refine-audit")
+
+    rows = list(csv.DictReader(io.StringIO(
+        download(page, Ids.EXPORT_CSV, ".csv", prefix="territories_t1000_w34-33-33_g0.05_p0.05_hr70_refined-balanced_")
+        .read_text())))
+    assert len(rows) == 2000 and all(r["Assigned_Rep"] for r in rows)
+
+    page.driver.refresh()
+    page.wait_text(Ids.REFINE_PREVIEW, "Refined: ")
+    assert page.css(f"#{Ids.REFINE}").is_selected()
+    assert page.severe_logs() == []
