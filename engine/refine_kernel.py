@@ -289,7 +289,7 @@ def _swap_pass(arr, high, group, owner, rep_group, group_start, group_reps, rep,
     return log, cvs, n_log
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # a web worker's other threads keep answering meanwhile
 def refine_segment(arr, high, group, owner, rep_group, group_start, group_reps, rep, weight):
     """Improve the assignment `rep` (local rep per account, processing order) in place.
 
