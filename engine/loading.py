@@ -33,6 +33,7 @@ NUMBER = re.compile(r"^([-+]?)[$€£]?\s*([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)
 NON_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 ZIP_MAGIC = b"PK\x03\x04"
 ENCODINGS = ("utf-8-sig", "cp1252")
+MB = 1024 * 1024
 LISTED_PER_PROBLEM = 50  # beyond this, one line counts the remaining rows with the same problem
 
 
@@ -40,10 +41,15 @@ LISTED_PER_PROBLEM = 50  # beyond this, one line counts the remaining rows with 
 class Limits:
     """Size caps (DATA.md defaults); a deployment may set its own."""
 
-    max_bytes: int = 20 * 1024 * 1024
+    max_bytes: int = 20 * MB
     max_accounts: int = 200_000
     max_reps: int = 5_000
-    max_unzipped_bytes: int = 400 * 1024 * 1024
+    max_unzipped_bytes: int = 200 * MB
+
+    @property
+    def max_rows(self) -> int:
+        """Rows a file may have before it is known to be Reps or Accounts."""
+        return max(self.max_accounts, self.max_reps)
 
 
 @dataclass(frozen=True)
@@ -147,9 +153,31 @@ def read_csv(source: Source, report: Report, limits: Limits) -> RawTable | None:
     if text is None:
         return None
     delimiter = detect_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     with _collector_paused():
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        return _table_from_records(source.name, records, report)
+        try:
+            records = _capped(reader, source.name, report, limits)
+        except csv.Error as error:  # a cell over the csv module's 131,072-character limit
+            report.error(f"cannot be read as CSV ({error}): is a cell far longer than any name or number?",
+                         file=source.name, row=reader.line_num)
+            return None
+        return _table_from_records(source.name, records, report) if report.ok else None
+
+
+def _capped(records, file: str, report: Report, limits: Limits) -> list[list[str]]:
+    """The records of a file, up to a header and `limits.max_rows` rows with content: a bigger
+    file is refused without reading on, so a million-row upload costs neither the time nor the
+    memory of parsing it all."""
+    kept, filled = [], 0
+    for record in records:
+        kept.append(record)
+        filled += _has_content(record)
+        if filled > limits.max_rows + 1:
+            report.error(f"has more than {limits.max_rows:,} rows; the limits are {limits.max_accounts:,} "
+                         f"accounts and {limits.max_reps:,} reps (reading stopped at row {len(kept):,})",
+                         file=file)
+            break
+    return kept
 
 
 @contextmanager
@@ -188,7 +216,7 @@ def _too_large(source: Source, report: Report, limits: Limits) -> bool:
     """The per-upload size cap, checked before anything is decoded or unzipped."""
     if len(source.data) <= limits.max_bytes:
         return False
-    report.error(f"is {len(source.data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB",
+    report.error(f"is {len(source.data) / MB:.1f} MB; the limit is {limits.max_bytes / MB:.3g} MB",
                  file=source.name)
     return True
 
@@ -206,25 +234,28 @@ def read_workbook(book: Source, report: Report, limits: Limits) -> list[RawTable
         with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
         if unzipped > limits.max_unzipped_bytes:
-            report.error(f"unpacks to {unzipped / 1e6:,.0f} MB, more than the "
-                         f"{limits.max_unzipped_bytes / 1e6:,.0f} MB allowed", file=book.name)
+            report.error(f"unpacks to {unzipped / MB:,.0f} MB, more than the "
+                         f"{limits.max_unzipped_bytes / MB:,.0f} MB allowed", file=book.name)
             return []
-        return _workbook_tables(book, report)
+        return _workbook_tables(book, report, limits)
     except Exception as exc:  # openpyxl and zipfile raise many types on damaged files
         report.error(f"is not a readable .xlsx workbook ({type(exc).__name__})", file=book.name)
         return []
 
 
-def _workbook_tables(book: Source, report: Report) -> list[RawTable]:
+def _workbook_tables(book: Source, report: Report, limits: Limits) -> list[RawTable]:
     from openpyxl import load_workbook as open_xlsx  # imported here: CSV users never pay for it
 
     workbook = open_xlsx(io.BytesIO(book.data), read_only=True, data_only=True)
     try:
         tables = []
         for sheet in workbook.worksheets:
-            records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            table = _table_from_records(f"{book.name} [{sheet.title}]", records, Report(),
-                                        pad_rows=True)
+            name = f"{book.name} [{sheet.title}]"
+            rows = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
+            records = _capped(rows, name, report, limits)
+            if not report.ok:
+                return []
+            table = _table_from_records(name, records, Report(), pad_rows=True)
             if table is not None:
                 tables.append(table)
         return tables

@@ -211,12 +211,13 @@ def test_unknown_segment():
 
 
 def test_size_caps():
-    limits = Limits(max_bytes=10_000, max_accounts=1, max_reps=1)
-    found = errors(run(limits=limits))
-    assert "accounts.csv: has 2 accounts; the limit is 1" in found
-    assert "reps.csv: has 2 reps; the limit is 1" in found
+    assert errors(run(limits=Limits(max_accounts=1, max_reps=5))) == ["accounts.csv: has 2 accounts; the limit is 1"]
+    assert errors(run(limits=Limits(max_accounts=5, max_reps=1))) == ["reps.csv: has 2 reps; the limit is 1"]
+    assert errors(run(limits=Limits(max_accounts=1, max_reps=1))) == [
+        f"{name}: has more than 1 rows; the limits are 1 accounts and 1 reps (reading stopped at row 3)"
+        for name in ("reps.csv", "accounts.csv")]
     big = csv_bytes(ACCOUNT_HEADER, [account(f"A{i}", 1) for i in range(1000)])
-    assert any("the limit is 0 MB" in e for e in errors(load_accounts_bytes(big, Limits(max_bytes=1000))))
+    assert any("the limit is 0.000954 MB" in e for e in errors(load_accounts_bytes(big, Limits(max_bytes=1000))))
 
 
 def test_no_reps_or_no_accounts_is_an_error():
