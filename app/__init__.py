@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import dash
 import diskcache
 import multiprocess
 from dash import Dash
@@ -18,6 +17,7 @@ from engine import Settings, allocate, default_threshold
 from engine.sensitivity import sensitivity
 
 from .config import Config
+from .jobs import JOB_TIME_LIMIT_SECONDS, CeleryJobs, DiskcacheJobs
 from .layout import shell
 from .security import protect
 from .services import services
@@ -33,7 +33,17 @@ def create_celery(config: Config):
         return None
     from celery import Celery
 
-    return Celery(__name__, broker=config.redis_url, backend=config.redis_url)
+    celery = Celery(__name__, broker=config.redis_url, backend=config.redis_url)
+    celery.conf.update(  # a job is killed past its limit, and a Redis outage fails fast
+        task_soft_time_limit=JOB_TIME_LIMIT_SECONDS, task_time_limit=JOB_TIME_LIMIT_SECONDS + 30,
+        broker_connection_timeout=3, broker_connection_retry_on_startup=True,
+        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+        redis_socket_timeout=3, redis_socket_connect_timeout=3,
+        result_backend_transport_options={"retry_policy": {"timeout": 3.0}},
+        worker_prefetch_multiplier=1, task_acks_late=False,
+    )
+    return celery
 
 
 def create_app(config: Config, celery=None) -> Dash:
@@ -44,7 +54,7 @@ def create_app(config: Config, celery=None) -> Dash:
         importlib.import_module(f"{__name__}.pages.{page}")
     app.server.secret_key = config.secret_key
     app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    protect(app.server, config)
+    protect(app.server, config, app.csp_hashes)
     app.layout = shell
     warm_up()
     return app
@@ -53,9 +63,9 @@ def create_app(config: Config, celery=None) -> Dash:
 def background_manager(config: Config, celery):
     """Celery + Redis when the app is scaled out, a disk cache on one machine."""
     if celery is not None:
-        return dash.CeleryManager(celery, expire=3600)
+        return CeleryJobs(celery, expire=3600)
     start_jobs_from_a_clean_process()
-    return dash.DiskcacheManager(diskcache.Cache(str(config.cache_dir / "jobs")), expire=3600)
+    return DiskcacheJobs(diskcache.Cache(str(config.cache_dir / "jobs")), expire=3600)
 
 
 def start_jobs_from_a_clean_process() -> None:

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 
 
+class ConfigError(RuntimeError):
+    """The environment asks for something that cannot work; the app refuses to start."""
+
+
 @dataclass(frozen=True)
 class Config:
     secret_key: str
@@ -39,6 +43,9 @@ class Config:
     @classmethod
     def from_env(cls, env=os.environ) -> Config:
         secret = env.get("SECRET_KEY")
+        if not secret and env.get("REDIS_URL"):
+            raise ConfigError("SECRET_KEY must be set when REDIS_URL is: every web worker signs and checks "
+                              "background-job handles with it, so all of them need the same one.")
         if not secret:
             log.warning("SECRET_KEY is not set: using a random key, valid for this process only")
             secret = secrets.token_hex(32)

@@ -17,6 +17,7 @@ from engine.optimize import optimize_weights
 from engine.progress import Cancelled
 
 from .ids import Ids
+from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message
 from .services import services
 from .state import dataset_of, settings_from_json
 
@@ -54,7 +55,8 @@ def optimize_panel() -> html.Div:
                    (Output(Ids.OPTIMIZE_CANCEL, "disabled"), False, True),
                    (Output(Ids.OPTIMIZE_PROGRESS_WRAP, "className"), "mt-2", "d-none"),
                    (Output(Ids.OPTIMIZE_LEASE, "disabled"), False, True)],
-          cancel=[Input(Ids.OPTIMIZE_CANCEL, "n_clicks")], prevent_initial_call=True)
+          cancel=[Input(Ids.OPTIMIZE_CANCEL, "n_clicks")], prevent_initial_call=True,
+          on_error=lambda error: {"error": failed_message(error, "optimization")})
 def run_optimize(set_progress, _clicks, data, settings, tab):
     return optimize_job(data, settings, tab, set_progress)
 
@@ -67,7 +69,7 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
 
     def progress(fraction: float) -> bool:
         set_progress((round(100 * fraction), f"{100 * fraction:.0f}%"))
-        return store.has_lease(tab)
+        return store.has_lease(tab) and time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS
 
     dataset = dataset_of(data)
     if dataset is None:
@@ -75,6 +77,9 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
     try:
         result = optimize_weights(dataset, settings_from_json(settings), progress)
     except Cancelled:
+        if time.perf_counter() - started >= JOB_TIME_LIMIT_SECONDS:
+            return {"error": f"Stopped after {JOB_TIME_LIMIT_SECONDS} s, the time limit of a run. "
+                             f"Your settings are unchanged."}
         return {"error": "Stopped: the page that started the run went away."}
     except Exception:  # a failed job must say so and leave the settings alone
         log.exception("optimize failed")

@@ -26,12 +26,26 @@ HEADERS = {
 }
 
 
-def protect(server: Flask, config: Config) -> None:
+def content_security_policy(script_hashes) -> str:
+    """Only the app's own scripts and Dash's inline scripts (by hash, already quoted) may run;
+    styles may be inline (Plotly and AG Grid inject theirs); nothing loads from another origin."""
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join([
+        "default-src 'self'", f"script-src {scripts}", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "worker-src 'self' blob:",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+def protect(server: Flask, config: Config, script_hashes) -> None:
+    """`script_hashes()` gives the hashes of the page's inline scripts; Dash adds some while it
+    serves its first request, so the policy is made per response (a few hashes of small strings)."""
     if config.basic_auth_users:
         server.before_request(lambda: require_basic_auth(config.basic_auth_users))
     elif config.trusted_user_header:
         server.before_request(lambda: require_proxy_user(config.trusted_user_header))
-    server.after_request(add_security_headers)
+    server.after_request(lambda response: add_security_headers(
+        response, {**HEADERS, "Content-Security-Policy": content_security_policy(script_hashes())}))
     server.register_error_handler(RequestEntityTooLarge, too_large)
     server.register_error_handler(Exception, plain_error)
 
@@ -53,8 +67,8 @@ def require_proxy_user(header: str) -> Response | None:
     return Response("Sign in through your company's sign-in page to use Territory Slicer.", 401)
 
 
-def add_security_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
+def add_security_headers(response: Response, headers: dict[str, str]) -> Response:
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response
 

@@ -7,6 +7,7 @@ least-recently-used when the cache is full. The bundled demo is read-only and sh
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import diskcache
 
 from engine import Dataset, Source, load_csvs
 
+log = logging.getLogger(__name__)
 DEMO = "demo"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 SIZE_LIMIT = 4 * 1024 ** 3
@@ -48,7 +50,7 @@ class SessionStore:
             return None
         value = self._cache.get(key)
         if value is not None:
-            self._cache.touch(key, expire=self._ttl)
+            self._keep(lambda: self._cache.touch(key, expire=self._ttl))
         return value
 
     def memo(self, key: str, compute):
@@ -58,8 +60,17 @@ class SessionStore:
         value = self._cache.get(key)
         if value is None:
             value = compute()
-            self._cache.set(key, value, expire=MEMO_SECONDS)
+            self._keep(lambda: self._cache.set(key, value, expire=MEMO_SECONDS))
         return value
+
+    @staticmethod
+    def _keep(write) -> None:
+        """A write that only saves work later (a renewed expiry, a memo): on a read-only or full
+        disk the page still answers, and the log says why it got slower."""
+        try:
+            write()
+        except Exception:
+            log.exception("the session store could not be written")
 
     def renew_lease(self, holder: str, seconds: float) -> None:
         """A browser tab says it is still waiting for its job (see app.optimize)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import dash
 import dash_ag_grid as dag
@@ -9,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from engine import ENTERPRISE, MID_MARKET
+from engine.progress import Cancelled
 from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
 from engine.summary import account_table, rep_summary, segment_kpis
 
@@ -17,6 +19,7 @@ from ..cards import fairness_cards, kpi_cards
 from ..figures import distribution_figure, message_figure, sensitivity_figure
 from ..grid_query import json_records, query_rows
 from ..ids import Ids
+from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message
 from ..state import current, dataset_of, settings_from_json
 
 log = logging.getLogger(__name__)
@@ -157,18 +160,31 @@ def sensitivity_inputs(data, settings, previous):
     return no_update if inputs == previous else inputs
 
 
+def curve_failed(error: Exception) -> dict:
+    """A job that died, or whose store failed, is reported on the chart like any other failure."""
+    inputs = dash.ctx.inputs.get(f"{Ids.SENSITIVITY_INPUTS}.data")
+    return {"inputs": inputs, "error": failed_message(error, "sensitivity run")}
+
+
 @callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_INPUTS, "data"),
-          State(Ids.SETTINGS, "data"), background=True,
+          State(Ids.SETTINGS, "data"), State(Ids.TAB, "data"), background=True,
           running=[(Output(Ids.SENSITIVITY_STATUS, "children"), "Computing the curve at every threshold…",
                     "Click a point to move the threshold there.")],
-          prevent_initial_call=True)
-def sensitivity_curve(inputs, settings):
-    """Runs as a background job; a failure is reported on the chart, the inputs stay as they are."""
+          prevent_initial_call=True, on_error=curve_failed)
+def sensitivity_curve(inputs, settings, _tab):
+    """Runs as a background job; a failure is reported on the chart, the inputs stay as they are.
+    The tab id is an input only so that two tabs with the same inputs get jobs of their own:
+    Dash keys a job's result by its inputs, and the first tab to read it would take it."""
     dataset = dataset_of(inputs)
     if dataset is None or not settings:
         return None
+    started = time.perf_counter()
     try:
-        curve = sensitivity(dataset, settings_from_json(settings))
+        curve = sensitivity(dataset, settings_from_json(settings),
+                            lambda _done: time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS)
+    except Cancelled:
+        return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, "
+                                           f"its time limit."}
     except Exception:  # any failure of the job must reach the user as a message, not a hang
         log.exception("sensitivity run failed")
         return {"inputs": inputs, "error": "The sensitivity run failed. Move any control to try again."}

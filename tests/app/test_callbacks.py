@@ -78,11 +78,11 @@ def test_moving_only_the_threshold_does_not_rerun_the_sensitivity_curve():
 
 def test_sensitivity_curve_job_and_its_failure_message():
     inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
-    curve = slicer.sensitivity_curve(inputs, demo_settings())
+    curve = slicer.sensitivity_curve(inputs, demo_settings(), "tab-1")
     assert curve["inputs"] == inputs and len(curve["points"]) > 10
     figure = slicer.draw_sensitivity(curve, demo_settings(), "light", demo_summary(), inputs)
     assert figure.data[0].name == "Overall Balanced"
-    broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]})
+    broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]}, "tab-1")
     assert broken["error"].startswith("The sensitivity run failed")
     shown = slicer.draw_sensitivity(broken, demo_settings(), "light", demo_summary(), inputs)
     assert "failed" in shown.layout.annotations[0].text

@@ -78,3 +78,24 @@ def test_proxy_header_sso_and_plain_errors(tmp_path):
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
         status, _, body = fetch(base + "/_dash-update-component", {"X-Forwarded-User": "ann"}, data=b"{not json")
         assert status in (400, 500) and "Traceback" not in body and 'File "' not in body
+
+
+def test_secret_key_is_required_when_the_app_is_scaled_out():
+    import pytest
+
+    from app.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        Config.from_env({"REDIS_URL": "redis://127.0.0.1:6379/0"})
+    config = Config.from_env({"REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": "shared"})
+    assert config.secret_key == "shared" and not config.debug
+    assert not Config.from_env({}).debug  # debug is off unless DASH_DEBUG asks for it
+
+
+def test_every_response_carries_a_content_security_policy(tmp_path):
+    with running_app(tmp_path) as base:
+        for path in ("/", "/audit", "/health", "/_dash-layout"):
+            policy = fetch(base + path)[1]["Content-Security-Policy"]
+            assert "default-src 'self'" in policy and "'unsafe-eval'" not in policy
+        status, _, body = fetch(base + "/_dash-update-component", data=b'{"output": "x.y", "inputs": 5}')
+        assert status in (400, 500) and "Traceback" not in body and 'File "' not in body

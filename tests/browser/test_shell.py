@@ -89,3 +89,18 @@ def download(page, item_id: str, suffix: str, prefix: str = "territories_t3000_w
             return new[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} download")
+
+
+def test_the_app_runs_under_a_content_security_policy_that_blocks_injected_scripts(page):
+    import requests
+
+    policy = requests.get(page.duo.server_url, timeout=10).headers["Content-Security-Policy"]
+    script_src = next(part for part in policy.split("; ") if part.startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "'sha256-" in script_src and "frame-ancestors 'none'" in policy
+    # Every page of the other browser tests renders under this policy with a clean console; an
+    # injected inline script does not run, and the browser says why.
+    ran = page.js("const s = document.createElement('script'); s.text = 'window.injected = 1';"
+                  "document.body.appendChild(s); return window.injected === 1")
+    assert ran is False
+    assert any("Content Security Policy" in entry["message"] for entry in page.severe_logs())
