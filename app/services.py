@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 
 from .config import Config
-from .store import SessionStore
+from .store import DiskSessionStore, RedisSessionStore, SessionStore
 
 
 @dataclass(frozen=True)
@@ -35,4 +35,6 @@ def config() -> Config:
 @functools.cache
 def _open(pid: int) -> Services:
     settings = config()
-    return Services(settings, SessionStore(settings.cache_dir / "sessions", settings.session_ttl_seconds))
+    if settings.redis_url:
+        return Services(settings, RedisSessionStore(settings.redis_url, settings.session_ttl_seconds))
+    return Services(settings, DiskSessionStore(settings.cache_dir / "sessions", settings.session_ttl_seconds))

@@ -1,13 +1,14 @@
 """Server-side data of each browser session, keyed by an unguessable token.
 
 The browser holds only the token (in a per-tab `dcc.Store`); datasets live in a disk cache that
-every worker process on the machine shares, expire after a while of disuse, and are evicted
-least-recently-used when the cache is full. The bundled demo is read-only and shared.
+every worker process on the machine shares (or in Redis when the app is scaled out), and expire
+after a while of disuse. The bundled demo is read-only and shared.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import pickle
 import secrets
 from pathlib import Path
 
@@ -30,17 +31,16 @@ def demo_dataset() -> Dataset:
 
 
 class SessionStore:
-    """Datasets and pending uploads of every session; a lost key reads as None."""
+    """Datasets and pending uploads of every session; a lost key reads as None. Subclasses say
+    where the values live: `_read` (renewing the expiry), `_write` and `_has`."""
 
-    def __init__(self, directory: Path, ttl_seconds: int):
-        self._cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT,
-                                      eviction_policy="least-recently-used")
+    def __init__(self, ttl_seconds: int):
         self._ttl = ttl_seconds
 
     def put(self, value) -> str:
         """Keep `value` under a fresh random key and return the key."""
         key = secrets.token_urlsafe(24)
-        self._cache.set(key, value, expire=self._ttl)
+        self._write(key, value, self._ttl)
         return key
 
     def get(self, key: str | None):
@@ -48,19 +48,16 @@ class SessionStore:
             return demo_dataset()
         if not key:
             return None
-        value = self._cache.get(key)
-        if value is not None:
-            self._keep(lambda: self._cache.touch(key, expire=self._ttl))
-        return value
+        return self._read(key, self._ttl)
 
     def memo(self, key: str, compute):
         """`compute()`'s result, kept a while under `key`: a refinement takes up to a second on big
         data, and every callback of a page asks for the same one. Keys start with the session's
         data key, so sessions never read each other's results (the shared demo excepted)."""
-        value = self._cache.get(key)
+        value = self._read(key, MEMO_SECONDS)
         if value is None:
             value = compute()
-            self._keep(lambda: self._cache.set(key, value, expire=MEMO_SECONDS))
+            self._keep(lambda: self._write(key, value, MEMO_SECONDS))
         return value
 
     @staticmethod
@@ -74,7 +71,52 @@ class SessionStore:
 
     def renew_lease(self, holder: str, seconds: float) -> None:
         """A browser tab says it is still waiting for its job (see app.optimize)."""
-        self._cache.set(f"lease:{holder}", True, expire=seconds)
+        self._write(f"lease:{holder}", True, seconds)
 
     def has_lease(self, holder: str) -> bool:
-        return self._cache.get(f"lease:{holder}") is not None
+        return self._has(f"lease:{holder}")
+
+
+class DiskSessionStore(SessionStore):
+    """On one machine: a disk cache that every worker process shares, evicting the least
+    recently used values when it is full."""
+
+    def __init__(self, directory: Path, ttl_seconds: int):
+        super().__init__(ttl_seconds)
+        self._cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT,
+                                      eviction_policy="least-recently-used")
+
+    def _read(self, key: str, ttl: float):
+        value = self._cache.get(key)
+        if value is not None:
+            self._keep(lambda: self._cache.touch(key, expire=ttl))
+        return value
+
+    def _write(self, key: str, value, ttl: float) -> None:
+        self._cache.set(key, value, expire=ttl)
+
+    def _has(self, key: str) -> bool:
+        return self._cache.get(key) is not None
+
+
+class RedisSessionStore(SessionStore):
+    """Scaled out (REDIS_URL): web workers and Celery workers on other machines share Redis, not a
+    disk. Values are pickled; only this app writes them. A Redis outage fails within seconds."""
+
+    PREFIX = "territory-slicer:"
+
+    def __init__(self, url: str, ttl_seconds: int):
+        import redis
+
+        super().__init__(ttl_seconds)
+        self._redis = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+
+    def _read(self, key: str, ttl: float):
+        raw = self._redis.getex(self.PREFIX + key, ex=int(ttl))
+        return None if raw is None else pickle.loads(raw)
+
+    def _write(self, key: str, value, ttl: float) -> None:
+        self._redis.set(self.PREFIX + key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=max(1, int(ttl)))
+
+    def _has(self, key: str) -> bool:
+        return bool(self._redis.exists(self.PREFIX + key))

@@ -15,13 +15,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     checkUpload: function (contents, names, limit) {
       const noUpdate = window.dash_clientside.no_update;
       if (!contents) { return [noUpdate, noUpdate, noUpdate]; }
+      /* Forget the chosen files, so choosing files with the same names again (edited) counts. */
+      const input = document.querySelector("#upload input[type=file]");
+      if (input) { input.value = ""; }
+      const megabyte = 1024 * 1024;
       const tooLarge = [];
       contents.forEach(function (content, i) {
         const base64 = content.slice(content.indexOf(",") + 1);
         const bytes = Math.floor(base64.length * 3 / 4);
         if (bytes > limit) {
-          tooLarge.push(names[i] + " is " + (bytes / 1e6).toFixed(1) + " MB; the limit is " +
-                        (limit / 1e6).toFixed(0) + " MB");
+          tooLarge.push(names[i] + " is " + (bytes / megabyte).toFixed(1) + " MB; the limit is " +
+                        (limit / megabyte).toFixed(0) + " MB");
         }
       });
       if (tooLarge.length) {

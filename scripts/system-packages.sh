@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: chromium and its driver for the browser tests.
+# Debian packages the tests need: chromium and its driver for the browser tests, redis-server for
+# the scaled-out (Celery + Redis) tests.
 # Installs only what is missing, so a prepared machine is not touched.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
