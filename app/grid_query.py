@@ -28,7 +28,8 @@ NUMBER_TESTS = {
 
 def query_rows(frame: pd.DataFrame, request: dict) -> tuple[list[dict], int]:
     """The rows `request` asks for and how many rows match its filter in all."""
-    matched = frame[filter_mask(frame, request.get("filterModel") or {})]
+    mask = filter_mask(frame, request.get("filterModel") or {})
+    matched = frame if mask.all() else frame[mask]
     ordered = sort_frame(matched, request.get("sortModel") or [])
     start = max(int(request.get("startRow") or 0), 0)
     end = max(int(request.get("endRow") or start + 100), start)
@@ -82,5 +83,6 @@ def _sort_key(series: pd.Series) -> pd.Series:
 
 
 def json_records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-safe dicts: NaN becomes null, numpy scalars plain Python."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as JSON-safe dicts: NaN becomes null (to_dict already makes numpy scalars plain)."""
+    return [{column: None if value != value else value for column, value in row.items()}  # NaN ≠ NaN
+            for row in frame.to_dict("records")]

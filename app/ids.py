@@ -44,6 +44,7 @@ class Ids(StrEnum):
     REFINE = "refine"
     REFINE_OBJECTIVE = "refine-objective"
     REFINE_PREVIEW = "refine-preview"
+    REFINE_PREVIEW_RUN = "refine-preview-run"
     BANNERS = "banners"
     # slicer page
     SLICER_BANNERS = "slicer-banners"

@@ -19,6 +19,7 @@ from .state import RefineChoice, current, dataset_of, demo_summary
 from .uploads import receive_upload
 
 MB = 1024 * 1024
+AUTO_PREVIEW_ACCOUNTS = 5_000
 
 
 def sidebar() -> html.Div:
@@ -66,6 +67,7 @@ def sidebar() -> html.Div:
                                               {"label": "Custom", "value": "custom"}],
                                      className="small d-inline-block")], className="d-flex align-items-center"),
             html.Div(id=Ids.REFINE_PREVIEW, className="small mt-1 refine-preview"),
+            dbc.Button("Preview", id=Ids.REFINE_PREVIEW_RUN, color="link", size="sm", className="d-none p-0"),
             html.Div("Moves or swaps accounts inside a segment while that raises the score; never keeps "
                      "fewer geo matches or owners than the greedy did.", className="form-text"),
         ]),
@@ -129,14 +131,20 @@ def control_values(settings: dict, data: dict) -> tuple:
             f"{settings['high_risk']:g}", settings["refine"], settings["objective"])
 
 
-@callback(Output(Ids.REFINE_PREVIEW, "children"), Input(Ids.SETTINGS, "data"), State(Ids.DATA, "data"))
-def refine_preview(settings, data):
-    """What refinement gives at the current settings, shown before it is switched on too."""
+@callback(Output(Ids.REFINE_PREVIEW, "children"), Output(Ids.REFINE_PREVIEW_RUN, "className"),
+          Input(Ids.SETTINGS, "data"), Input(Ids.REFINE_PREVIEW_RUN, "n_clicks"), State(Ids.DATA, "data"))
+def refine_preview(settings, _asked, data):
+    """What refinement gives at the current settings, shown before it is switched on too: at
+    once on data up to AUTO_PREVIEW_ACCOUNTS (tens of milliseconds), on request above, where a
+    preview at every slider move would cost each user up to a second of server time."""
     choice = RefineChoice.of(settings)
+    wanted = choice.on or ctx.triggered_id == Ids.REFINE_PREVIEW_RUN
+    if data and not wanted and data["accounts"] > AUTO_PREVIEW_ACCOUNTS:
+        return f"Refining {data['accounts']:,} accounts takes a moment.", "p-0 ms-1 align-baseline"
     state = current(data, settings, choice.objective)
     if state is None:
-        return no_update
-    return refine_summary(state.allocation, choice.on)
+        return no_update, no_update
+    return refine_summary(state.allocation, choice.on), "d-none"
 
 
 @callback(Output(Ids.DATA, "data"), Output(Ids.LOAD_REPORT, "data"), Input(Ids.DATA, "data"))

@@ -62,10 +62,12 @@ class Allocation:
         return self.refinement.greedy if self.refinement else self
 
     def assigned_names(self, dataset: Dataset) -> list[str]:
-        return ["" if r < 0 else dataset.rep_name[r] for r in self.assigned]
+        if dataset.n_reps == 0:
+            return [""] * len(self.assigned)
+        return np.where(self.assigned >= 0, dataset.rep_name[np.maximum(self.assigned, 0)], "").tolist()
 
     def segment_names(self) -> list[str]:
-        return [ENTERPRISE if e else MID_MARKET for e in self.enterprise]
+        return np.where(self.enterprise, ENTERPRISE, MID_MARKET).tolist()
 
 
 def effective_settings(dataset: Dataset, settings: Settings) -> Settings:

@@ -143,8 +143,7 @@ def movements(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
 
 def account_changed(dataset: Dataset, allocation: Allocation) -> np.ndarray:
     """A new rep, or no rep where a named owner had it."""
-    named_owner = pd.Series(dataset.original_rep, dtype=str).str.strip().ne("").to_numpy()
-    return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & named_owner)
+    return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & dataset.has_named_owner)
 
 
 def refinement_changes(allocation: Allocation) -> list[KpiChange]:

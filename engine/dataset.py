@@ -5,6 +5,7 @@ A Dataset is built once per load; everything that does not depend on the user's 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ class Dataset:
     owner: np.ndarray             # int64 rep index of Original_Rep, -1 if not a rep
     order: np.ndarray             # int64 account indices by ARR desc, Account_ID asc
     fingerprint: str
+
+    @functools.cached_property
+    def has_named_owner(self) -> np.ndarray:
+        """Accounts whose Original_Rep is not blank (bool per account), computed once."""
+        return np.array([bool(name.strip()) for name in self.original_rep], dtype=bool)
 
     @property
     def n_accounts(self) -> int:

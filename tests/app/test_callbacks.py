@@ -29,7 +29,7 @@ def test_render_slicer_shows_the_engine_numbers():
     assert f"{allocation.overall_balanced:.1f}" in str(fairness)
     assert len(rep_rows) == demo_dataset().n_reps
     assert sum(r["ARR"] for r in rep_rows) == demo_dataset().arr.sum()
-    assert len(e_figure.data) == 3 and len(m_figure.data) == 3
+    assert len(e_figure["data"]) == 3 and len(m_figure["data"]) == 3
 
 
 def test_render_slicer_warns_about_an_empty_segment():
@@ -81,11 +81,11 @@ def test_sensitivity_curve_job_and_its_failure_message():
     curve = slicer.sensitivity_curve(inputs, demo_settings(), "tab-1")
     assert curve["inputs"] == inputs and len(curve["points"]) > 10
     figure = slicer.draw_sensitivity(curve, demo_settings(), "light", demo_summary(), inputs)
-    assert figure.data[0].name == "Overall Balanced"
+    assert figure["data"][0]["name"] == "Overall Balanced"
     broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]}, "tab-1")
     assert broken["error"].startswith("The sensitivity run failed")
     shown = slicer.draw_sensitivity(broken, demo_settings(), "light", demo_summary(), inputs)
-    assert "failed" in shown.layout.annotations[0].text
+    assert "failed" in shown["layout"]["annotations"][0]["text"]
 
 
 def test_a_chart_click_picks_that_threshold():
@@ -135,10 +135,11 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
     from app.sidebar import refine_preview
 
     greedy = allocate(demo_dataset(), Settings(1000))
-    off = str(refine_preview(demo_settings(), demo_summary()))
+    off = str(run_callback(refine_preview, "settings.data", demo_settings(), None, demo_summary()))
     assert "Would give: " in off and f"Balanced {greedy.overall_balanced:,.1f} → " in off
     assert "geo matches and owners kept unchanged" in off and " moves, " in off
-    on = str(refine_preview({**demo_settings(), "refine": True, "objective": "custom"}, demo_summary()))
+    on = str(run_callback(refine_preview, "settings.data", {**demo_settings(), "refine": True, "objective": "custom"},
+                          None, demo_summary()))
     assert "Refined: " in on and f"Custom {greedy.overall_custom:,.1f} → " in on
 
 
@@ -146,3 +147,13 @@ def test_refined_fairness_cards_show_the_distance_to_the_limit():
     plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[2]
     refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[2]
     assert "To the limit" not in str(plain) and str(refined).count("To the limit (100 − score)") == 2
+
+
+def test_refine_preview_of_big_data_waits_to_be_asked():
+    from app.sidebar import AUTO_PREVIEW_ACCOUNTS, refine_preview
+
+    big = {**demo_summary(), "accounts": AUTO_PREVIEW_ACCOUNTS + 1}  # the demo, said to be big
+    offer, button = run_callback(refine_preview, "settings.data", demo_settings(), None, big)
+    assert offer == f"Refining {AUTO_PREVIEW_ACCOUNTS + 1:,} accounts takes a moment." and "d-none" not in button
+    asked, button = run_callback(refine_preview, f"{Ids.REFINE_PREVIEW_RUN}.n_clicks", demo_settings(), 1, big)
+    assert "Would give: " in str(asked) and button == "d-none"

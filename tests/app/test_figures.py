@@ -1,5 +1,6 @@
 """Figures and cards: what the charts and score badges show for given engine results."""
 import pandas as pd
+import plotly.graph_objects as go
 
 from app.cards import fairness_cards, kpi_cards, score_badge
 from app.figures import distribution_figure, empty_runs, sensitivity_figure, sensitivity_hover
@@ -18,13 +19,22 @@ def point(threshold, balanced, e_accounts=5, m_accounts=5):
     return SensitivityPoint(threshold, balanced, balanced, 2.0 if balanced is not None else None, e, m)
 
 
+def drawn_distribution_figure(*args):
+    """The figure dict read back through plotly's own classes, which also validates it."""
+    return go.Figure(distribution_figure(*args))
+
+
+def drawn_sensitivity_figure(*args):
+    return go.Figure(sensitivity_figure(*args))
+
+
 def values(ys) -> list:
     """Plotted values with gaps (NaN, sent to the browser as null) as None."""
     return [None if pd.isna(y) else float(y) for y in ys]
 
 
 def test_distribution_stacks_base_and_high_risk_arr_with_averages():
-    figure = distribution_figure("Enterprise", REPS, 4, "light")
+    figure = drawn_distribution_figure("Enterprise", REPS, 4, "light")
     base, high, accounts = figure.data
     assert list(base.y) == [250.0, 100.0] and list(high.y) == [50.0, 0.0] and list(accounts.y) == [3, 1]
     assert figure.layout.barmode == "stack"
@@ -33,22 +43,22 @@ def test_distribution_stacks_base_and_high_risk_arr_with_averages():
 
 
 def test_distribution_of_an_empty_segment_says_why():
-    no_accounts = distribution_figure("Enterprise", REPS, 0, "light")
+    no_accounts = drawn_distribution_figure("Enterprise", REPS, 0, "light")
     assert no_accounts.data == () and "No Enterprise accounts" in no_accounts.layout.annotations[0].text
-    no_reps = distribution_figure("Mid-Market", REPS.iloc[0:0], 7, "light")
+    no_reps = drawn_distribution_figure("Mid-Market", REPS.iloc[0:0], 7, "light")
     assert "7 accounts stay unassigned" in no_reps.layout.annotations[0].text
 
 
 def test_dark_theme_changes_the_template():
-    light = distribution_figure("Enterprise", REPS, 4, "light").layout.template.layout.paper_bgcolor
-    dark = distribution_figure("Enterprise", REPS, 4, "dark").layout.template.layout.paper_bgcolor
+    light = drawn_distribution_figure("Enterprise", REPS, 4, "light").layout.template.layout.paper_bgcolor
+    dark = drawn_distribution_figure("Enterprise", REPS, 4, "dark").layout.template.layout.paper_bgcolor
     assert light != dark
 
 
 def test_sensitivity_has_gaps_and_shaded_bands_where_a_segment_is_empty():
     points = [point(0, None, e_accounts=10, m_accounts=0), point(1000, 80.0), point(2000, 90.0),
               point(3000, None, e_accounts=0, m_accounts=10)]
-    figure = sensitivity_figure(points, point(1000, 80.0), [34, 33, 33], "light")
+    figure = drawn_sensitivity_figure(points, point(1000, 80.0), [34, 33, 33], "light")
     assert values(figure.data[0].y) == [None, 80.0, 90.0, None]
     assert figure.data[0].connectgaps is False
     bands = [s for s in figure.layout.shapes if s.type == "rect"]
@@ -57,7 +67,7 @@ def test_sensitivity_has_gaps_and_shaded_bands_where_a_segment_is_empty():
 
 def test_sensitivity_includes_and_marks_the_current_threshold():
     points = [point(0, 70.0), point(1000, 80.0)]
-    figure = sensitivity_figure(points, point(1500, 85.0), [34, 33, 33], "light")
+    figure = drawn_sensitivity_figure(points, point(1500, 85.0), [34, 33, 33], "light")
     assert list(figure.data[0].x) == [0, 1000, 1500]
     marker = figure.data[-1]
     assert list(marker.x) == [1500] and list(marker.y) == [85.0]
@@ -81,9 +91,9 @@ def test_figure_matches_engine_curve(fixture12):
     s = settings(threshold=5000, weights=(33, 33, 34))
     curve = sensitivity(fixture12, s)
     current = point_of(allocate(fixture12, s))
-    figure = sensitivity_figure(curve.points, current, [33, 33, 34], "dark")
+    figure = drawn_sensitivity_figure(curve.points, current, [33, 33, 34], "dark")
     expected = {p.threshold: p.balanced for p in curve.points}
-    assert dict(zip(figure.data[0].x.tolist(), values(figure.data[0].y))) == expected
+    assert dict(zip(figure.data[0].x, values(figure.data[0].y))) == expected
 
 
 def test_score_badges_carry_their_band_and_grey_for_na():

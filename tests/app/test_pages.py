@@ -25,7 +25,7 @@ def test_comparison_shows_books_kpis_and_movement_totals():
     *figures, table, totals, refined = comparison.render_comparison(demo_summary(), demo_settings(), "light")
     moved = movements(demo_dataset(), allocate(demo_dataset(), Settings(1000)))
     assert totals.startswith(f"{len(moved):,} of 2,000 accounts change owner")
-    assert [f.data[0].name for f in figures] == ["Before", "Before"]
+    assert [f["data"][0]["name"] for f in figures] == ["Before", "Before"]
     assert "Accounts kept with their owner" in str(table) and "text-success" in str(table)
     assert "Turn on Refine balance" in str(refined)
 

@@ -1,0 +1,239 @@
+"""Load: N browser sessions moving sliders on the Slicer page at once, against gunicorn.
+
+    .venv/bin/python bench/load.py                          # 10 sessions, 10,000 accounts, 60 s
+    .venv/bin/python bench/load.py --sessions 20 --seconds 30 --data data/demo
+
+It starts the app under gunicorn on a free loopback port (as the Procfile does: 2 workers),
+uploads the data once per session through the upload callback, then each session moves a
+random control every 1–2 s (threshold most often, then a weight or a preference) and sends the
+callback requests the browser sends for that move: the settings callback, then at once the page
+(cards and charts), the sensitivity chart, the Refine preview, the sensitivity inputs and a block
+of the account grid; a weight or preference move also starts the sensitivity job and polls it.
+It prints p50/p95/p99 latency and errors per request kind and for the whole slider update (the
+settings callback plus the slowest of what follows it: what the user waits for). Loopback only;
+it stops by itself after --seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import machine  # noqa: E402
+from tests.browser.servers import web_app  # noqa: E402
+
+SLIDER_UPDATE = "slider update (what the user waits for)"
+TIMEOUT = 30
+
+
+class Dash:
+    """Callback requests as dash-renderer sends them, found by the component ids they involve."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.callbacks = json.loads(urllib.request.urlopen(base + "/_dash-dependencies", timeout=TIMEOUT).read())
+
+    def find(self, first_input: str, output_part: str = "") -> dict:
+        return next(c for c in self.callbacks if not c.get("clientside_function")
+                    and f"{c['inputs'][0]['id']}.{c['inputs'][0]['property']}" == first_input
+                    and output_part in c["output"])
+
+    def request(self, callback: dict, values: dict, changed: str, extra: str = "") -> dict:
+        """POST one callback; `values` maps "id.property" to the browser's current values."""
+        body = {
+            "output": callback["output"],
+            "outputs": _outputs(callback["output"]),
+            "inputs": [_with_value(i, values) for i in callback["inputs"]],
+            "state": [_with_value(s, values) for s in callback["state"]],
+            "changedPropIds": [changed],
+        }
+        request = urllib.request.Request(f"{self.base}/_dash-update-component{extra}", json.dumps(body).encode(),
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            text = response.read()
+            return json.loads(text) if response.status == 200 and text else {}
+
+
+def _outputs(output: str):
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    specs = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        specs.append({"id": component, "property": prop.split("@")[0]})
+    return specs if output.startswith("..") else specs[0]
+
+
+def _with_value(dependency: dict, values: dict) -> dict:
+    key = f"{dependency['id']}.{dependency['property']}"
+    return {**dependency, "value": values.get(key)}
+
+
+def response_value(answer: dict, component: str, prop: str):
+    return answer.get("response", {}).get(component, {}).get(prop)
+
+
+class Recorder:
+    """Latencies (ms) and errors per request kind, shared by the session threads. Errors always
+    count; latencies only from `recording_from` on, so the start (every session uploading and
+    computing its first curve at once) does not stand for the steady state."""
+
+    def __init__(self, recording_from: float):
+        self.lock = threading.Lock()
+        self.latency = defaultdict(list)
+        self.errors = defaultdict(int)
+        self.recording_from = recording_from
+
+    def timed(self, kind: str, action):
+        started = time.perf_counter()
+        try:
+            result = action()
+        except (OSError, ValueError, urllib.error.HTTPError) as error:
+            with self.lock:
+                self.errors[kind] += 1
+            print(f"error in {kind}: {error}", file=sys.stderr)
+            return None, (time.perf_counter() - started) * 1000
+        self.add(kind, started)
+        return result, (time.perf_counter() - started) * 1000
+
+    def add(self, kind: str, started: float) -> None:
+        if started >= self.recording_from or kind.startswith("upload"):
+            with self.lock:
+                self.latency[kind].append((time.perf_counter() - started) * 1000)
+
+
+def data_urls(directory: Path) -> dict:
+    return {"contents": [f"data:text/csv;base64,{base64.b64encode((directory / n).read_bytes()).decode()}"
+                         for n in ("reps.csv", "accounts.csv")], "names": ["reps.csv", "accounts.csv"]}
+
+
+CONTROLS = (("threshold", 6), ("weight-arr", 2), ("weight-accounts", 1), ("geo", 1), ("high-risk", 1))
+
+
+def session(number: int, dash: Dash, upload: dict, deadline: float, record: Recorder) -> None:
+    rng = random.Random(number)
+    tab = f"load-{number}"
+    values = {"theme.data": "light", "tab.data": tab, "refine.value": False, "refine-objective.value": "balanced"}
+    answer, _ = record.timed("upload (once per session)", lambda: dash.request(
+        dash.find("upload-payload.data"), {"upload-payload.data": upload}, "upload-payload.data"))
+    values["data.data"] = response_value(answer or {}, "data", "data")
+    if not values["data.data"]:
+        return
+    settings_callback = dash.find("data.data", "settings.data")
+    answer, _ = record.timed("settings", lambda: dash.request(settings_callback, values, "data.data"))
+    values["settings.data"] = response_value(answer, "settings", "data")
+    low, high = values["data.data"]["range"]
+    with ThreadPoolExecutor(max_workers=6) as wave:
+        while time.time() < deadline:
+            time.sleep(rng.uniform(1.0, 2.0))
+            move(rng, dash, values, settings_callback, low, high, wave, record)
+
+
+def move(rng, dash: Dash, values: dict, settings_callback: dict, low: int, high: int, wave, record) -> None:
+    control = rng.choices([c for c, _ in CONTROLS], [w for _, w in CONTROLS])[0]
+    settings = values["settings.data"]
+    current = {"threshold": settings["threshold"], "weight-arr": settings["weights"][0],
+               "weight-accounts": settings["weights"][1], "weight-risk": settings["weights"][2],
+               "geo": settings["geo"], "preserve": settings["preserve"], "high-risk": settings["high_risk"]}
+    current[control] = {"threshold": lambda: rng.randrange(low, high + 1, 1000) if high > low else low,
+                        "weight-arr": lambda: rng.randint(0, 100), "weight-accounts": lambda: rng.randint(0, 100),
+                        "geo": lambda: rng.choice([0.0, 0.03, 0.05, 0.08]),
+                        "high-risk": lambda: rng.choice([50, 60, 70, 80])}[control]()
+    values.update({f"{name}.value": value for name, value in current.items()})
+    started = time.perf_counter()
+    answer, _ = record.timed("settings", lambda: dash.request(settings_callback, values, f"{control}.value"))
+    if not answer:
+        return
+    values["settings.data"] = response_value(answer, "settings", "data")
+    requests = {
+        "slicer page (cards, charts, rep table)": (dash.find("data.data", "kpi-cards"), "settings.data"),
+        "sensitivity chart": (dash.find("sensitivity-curve.data"), "settings.data"),
+        "refine preview": (dash.find("settings.data", "refine-preview"), "settings.data"),
+        "sensitivity inputs": (dash.find("data.data", "sensitivity-inputs"), "settings.data"),
+    }
+    grid_values = {**values, "account-grid.getRowsRequest": {"startRow": 0, "endRow": 50, "sortModel": [],
+                                                             "filterModel": {}}}
+    futures = {kind: wave.submit(record.timed, kind, lambda c=c, ch=ch: dash.request(c, values, ch))
+               for kind, (c, ch) in requests.items()}
+    futures["account grid block"] = wave.submit(record.timed, "account grid block", lambda: dash.request(
+        dash.find("account-grid.getRowsRequest"), grid_values, "account-grid.getRowsRequest"))
+    results = {kind: future.result() for kind, future in futures.items()}
+    record.add(SLIDER_UPDATE, started)
+    new_inputs = response_value(results["sensitivity inputs"][0] or {}, "sensitivity-inputs", "data")
+    if new_inputs:
+        values["sensitivity-inputs.data"] = new_inputs
+        wave.submit(run_sensitivity_job, dash, dict(values), record)
+
+
+def run_sensitivity_job(dash: Dash, values: dict, record: Recorder) -> None:
+    """Start the background job and poll it every half second, as the browser does."""
+    callback = dash.find("sensitivity-inputs.data", "sensitivity-curve")
+
+    def job():
+        handles = dash.request(callback, values, "sensitivity-inputs.data")
+        query = f"?cacheKey={handles['cacheKey']}&job={handles['job']}"
+        while True:
+            time.sleep(0.5)
+            answer = dash.request(callback, values, "sensitivity-inputs.data", query)
+            if answer.get("response"):
+                return answer
+    record.timed("sensitivity job (background, start to result)", job)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(record: Recorder, args, seconds: float) -> str:
+    lines = [f"Machine: {machine()}", "",
+             f"{args.sessions} sessions for {seconds:.0f} s against gunicorn ({args.workers} workers, 4 threads "
+             f"each) on 127.0.0.1; data: {args.data.name} ; a move every 1–2 s per session; the first "
+             f"{args.warmup:g} s not counted (errors always are).", "",
+             "| Request | count | p50 | p95 | p99 | max | errors |", "|---|---|---|---|---|---|---|"]
+    for kind in sorted(set(record.latency) | set(record.errors), key=lambda k: (k != SLIDER_UPDATE, k)):
+        times = record.latency.get(kind, [])
+        cells = [f"{percentile(times, q):.0f} ms" for q in (50, 95, 99)] + [f"{max(times):.0f} ms"] if times \
+            else ["—"] * 4
+        lines.append(f"| {kind} | {len(times):,} | " + " | ".join(cells) + f" | {record.errors.get(kind, 0)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "benchmark")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds at the start not counted")
+    args = parser.parse_args()
+    upload = data_urls(args.data)
+    scratch = Path(__import__("tempfile").mkdtemp(prefix="territory-slicer-load-"))
+    with web_app(scratch, workers=args.workers) as (base, _):
+        dash = Dash(base)
+        record = Recorder(time.perf_counter() + args.warmup)
+        started = time.time()
+        deadline = started + args.warmup + args.seconds
+        threads = [threading.Thread(target=session, args=(n, dash, upload, deadline, record))
+                   for n in range(args.sessions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.warmup + args.seconds + 120)
+        print(report(record, args, time.time() - started - args.warmup))
+
+
+if __name__ == "__main__":
+    main()
