@@ -32,61 +32,44 @@ class FailureAware:
         """After a fault, drop connections that may be stuck in a failed state (a database
         opened read-only stays read-only), so the next run works once the fault is gone."""
 
-    def call_job_fn(self, key, job_fn, args, context):
+    def guarded(self, what: str, call, fallback):
+        """`call()`, or `fallback` when the store or broker fails (logged, connections reset)."""
         try:
-            return super().call_job_fn(key, job_fn, args, context)
+            return call()
         except Exception:  # any fault of the job store or broker: report it, never a 500
-            log.exception("a background job could not be started")
+            log.exception("background jobs: cannot %s", what)
             self.reconnect()
-            return NOT_STARTED
+            return fallback
+
+    def call_job_fn(self, key, job_fn, args, context):
+        return self.guarded("start a job", lambda: super(FailureAware, self).call_job_fn(key, job_fn, args, context),
+                            NOT_STARTED)
 
     def job_running(self, job):
-        if job == NOT_STARTED:
-            return False
-        try:
-            return super().job_running(job)
-        except Exception:
-            log.exception("cannot tell whether background job %s runs", job)
-            return False
+        return job != NOT_STARTED and self.guarded("tell whether a job runs",
+                                                   lambda: super(FailureAware, self).job_running(job), False)
 
     def terminate_job(self, job):
-        if job == NOT_STARTED:
-            return None
-        try:
-            return super().terminate_job(job)
-        except Exception:
-            log.exception("cannot stop background job %s", job)
-            return None
+        if job != NOT_STARTED:
+            self.guarded("stop a job", lambda: super(FailureAware, self).terminate_job(job), None)
 
     def get_result(self, key, job):
         if job == NOT_STARTED:
             return failure("The job could not be started (the job store or queue is unavailable).")
-        try:
-            result = super().get_result(key, job)
-            if result is self.UNDEFINED and job and not self.job_running(job):
-                result = super().get_result(key, job)  # it may have finished just now
-        except Exception:
-            log.exception("cannot read the result of background job %s", job)
-            self.reconnect()
-            return failure("The job's result could not be read (the job store is unavailable).")
+        unreadable = failure("The job's result could not be read (the job store is unavailable).")
+        result = self.guarded("read a result", lambda: super(FailureAware, self).get_result(key, job), unreadable)
         if result is self.UNDEFINED and job and not self.job_running(job):
-            return failure("The job stopped without an answer (its process ended or was killed).")
+            result = self.guarded("read a result", lambda: super(FailureAware, self).get_result(key, job),
+                                  unreadable)  # it may have finished just now
+            if result is self.UNDEFINED:
+                return failure("The job stopped without an answer (its process ended or was killed).")
         return result
 
     def get_progress(self, key):
-        try:
-            return super().get_progress(key)
-        except Exception:
-            log.exception("cannot read a background job's progress")
-            self.reconnect()
-            return None
+        return self.guarded("read progress", lambda: super(FailureAware, self).get_progress(key), None)
 
     def get_updated_props(self, key):
-        try:
-            return super().get_updated_props(key)
-        except Exception:
-            log.exception("cannot read a background job's updates")
-            return {}
+        return self.guarded("read updates", lambda: super(FailureAware, self).get_updated_props(key), {})
 
 
 class DiskcacheJobs(FailureAware, dash.DiskcacheManager):

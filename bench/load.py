@@ -19,7 +19,6 @@ import argparse
 import base64
 import json
 import random
-import statistics
 import sys
 import threading
 import time

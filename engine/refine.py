@@ -70,33 +70,16 @@ class Refinement:
     segments: dict[str, SegmentRefinement]
     seconds: float
 
-    @property
-    def moves(self) -> int:
-        return sum(s.moves for s in self.segments.values())
+    def _sum(self, name: str) -> int:
+        return sum(getattr(segment, name) for segment in self.segments.values())
 
-    @property
-    def swaps(self) -> int:
-        return sum(s.swaps for s in self.segments.values())
-
-    @property
-    def changes(self) -> int:
-        return self.moves + self.swaps
-
-    @property
-    def geo_before(self) -> int:
-        return sum(s.geo_before for s in self.segments.values())
-
-    @property
-    def geo_after(self) -> int:
-        return sum(s.geo_after for s in self.segments.values())
-
-    @property
-    def kept_before(self) -> int:
-        return sum(s.kept_before for s in self.segments.values())
-
-    @property
-    def kept_after(self) -> int:
-        return sum(s.kept_after for s in self.segments.values())
+    moves = property(lambda self: self._sum("moves"))
+    swaps = property(lambda self: self._sum("swaps"))
+    changes = property(lambda self: self._sum("changes"))
+    geo_before = property(lambda self: self._sum("geo_before"))
+    geo_after = property(lambda self: self._sum("geo_after"))
+    kept_before = property(lambda self: self._sum("kept_before"))
+    kept_after = property(lambda self: self._sum("kept_after"))
 
 
 def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED) -> Allocation:

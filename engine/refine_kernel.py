@@ -135,6 +135,23 @@ def _extremes(totals):
 
 
 @njit(cache=True)
+def _pass_buffers(totals):
+    """Scratch of a pass: a change's three deltas, trial squared deviations, candidate reps; and
+    the first extremes."""
+    n_reps = totals.shape[1]
+    return (np.empty(3), np.empty(3), np.empty(n_reps + 6 * EXTREMES + 1, dtype=np.int64),
+            _extremes(totals))
+
+
+@njit(cache=True)
+def _extremes_at(totals, extremes, a):
+    """The extremes, refreshed every REFRESH accounts in a large segment (changes move totals)."""
+    if a % REFRESH == 0 and totals.shape[1] > SCAN_ALL_REPS:
+        return _extremes(totals)
+    return extremes
+
+
+@njit(cache=True)
 def _candidates(totals, group, owner, group_start, group_reps, a, extremes, out):
     """Reps worth offering account `a`, written to `out`; returns how many (repeats are harmless).
     A small segment offers every rep. A large one offers the extremes, the reps of the account's
@@ -158,14 +175,10 @@ def _move_pass(arr, high, group, owner, rep_group, group_start, group_reps, rep,
                weight, counts, floors, log, cvs, n_log):
     """Offer every account, in processing order, to the candidate reps; take the best allowed move."""
     n_reps = totals.shape[1]
-    extremes = _extremes(totals)
-    delta = np.empty(3)
-    trial = np.empty(3)
-    offer = np.empty(n_reps + 6 * EXTREMES + 1, dtype=np.int64)
+    delta, trial, offer, extremes = _pass_buffers(totals)
     spread, score = _objectives(sq, mean, weight, n_reps)
     for a in range(arr.shape[0]):
-        if a % REFRESH == 0 and n_reps > SCAN_ALL_REPS:
-            extremes = _extremes(totals)
+        extremes = _extremes_at(totals, extremes, a)
         i = rep[a]
         delta[0] = arr[a]
         delta[1] = 1.0
@@ -247,14 +260,10 @@ def _swap_pass(arr, high, group, owner, rep_group, group_start, group_reps, rep,
     the start of the pass; an account that has moved since is skipped as a partner."""
     n_reps = totals.shape[1]
     start, members = _members_by_rep(rep, n_reps)
-    extremes = _extremes(totals)
-    delta = np.empty(3)
-    trial = np.empty(3)
-    offer = np.empty(n_reps + 6 * EXTREMES + 1, dtype=np.int64)
+    delta, trial, offer, extremes = _pass_buffers(totals)
     spread, score = _objectives(sq, mean, weight, n_reps)
     for a in range(arr.shape[0]):
-        if a % REFRESH == 0 and n_reps > SCAN_ALL_REPS:
-            extremes = _extremes(totals)
+        extremes = _extremes_at(totals, extremes, a)
         i = rep[a]
         best_b, best_j, best_spread, best_score = -1, -1, _worth_beating(spread, weight), score
         for c in range(_candidates(totals, group, owner, group_start, group_reps, a, extremes, offer)):

@@ -129,3 +129,9 @@ def test_result_waits_for_apply_and_goes_stale_when_settings_change():
     view, apply_class = optimize.show_result(result, applied)
     assert "Applied." in str(view) and "d-none" in apply_class
     assert optimize.apply_weights(1, {"error": "x"}) is no_update
+
+
+def test_a_job_past_its_time_limit_stops_and_says_so(monkeypatch):
+    monkeypatch.setattr(optimize, "JOB_TIME_LIMIT_SECONDS", 0)
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-limit", progress_log()[1])
+    assert result == {"error": "Stopped after 0 s, the time limit of a run. Your settings are unchanged."}

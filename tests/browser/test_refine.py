@@ -1,7 +1,6 @@
 """Refine balance in the browser: preview, switch, distance to the limit, comparison, audit, export."""
 import csv
 import io
-import os
 
 from app.ids import Ids
 
