@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 NOT_STARTED = "not-started"  # the job handle of a job that could not be started
 JOB_TIME_LIMIT_SECONDS = 120  # a job stops itself after this; Celery kills it a little later
+STOPPED_MEMORY_SECONDS = 600
 
 
 def failure(reason: str) -> dict:
@@ -27,6 +28,13 @@ def failure(reason: str) -> dict:
 
 class FailureAware:
     """Mixin over a Dash background manager: storage and worker faults become failures."""
+
+    def remember_stopped(self, job) -> None:
+        """Note that Dash stopped `job` on purpose (the subclass knows where)."""
+        raise NotImplementedError
+
+    def was_stopped(self, job) -> bool:
+        raise NotImplementedError
 
     def reconnect(self) -> None:
         """After a fault, drop connections that may be stuck in a failed state (a database
@@ -50,7 +58,10 @@ class FailureAware:
                                                    lambda: super(FailureAware, self).job_running(job), False)
 
     def terminate_job(self, job):
+        """Dash stops a job when the user cancels it (or starts it again): remember that, so a
+        poll already on its way does not take the stopped job for a failed one."""
         if job != NOT_STARTED:
+            self.guarded("stop a job", lambda: self.remember_stopped(job), None)
             self.guarded("stop a job", lambda: super(FailureAware, self).terminate_job(job), None)
 
     def get_result(self, key, job):
@@ -61,7 +72,8 @@ class FailureAware:
         if result is self.UNDEFINED and job and not self.job_running(job):
             result = self.guarded("read a result", lambda: super(FailureAware, self).get_result(key, job),
                                   unreadable)  # it may have finished just now
-            if result is self.UNDEFINED:
+            stopped = self.guarded("read a job's state", lambda: self.was_stopped(job), False)
+            if result is self.UNDEFINED and not stopped:
                 return failure("The job stopped without an answer (its process ended or was killed).")
         return result
 
@@ -75,6 +87,12 @@ class FailureAware:
 class DiskcacheJobs(FailureAware, dash.DiskcacheManager):
     """Jobs in processes on this machine, results in a disk cache."""
 
+    def remember_stopped(self, job) -> None:
+        self.handle.set(f"stopped:{job}", True, expire=STOPPED_MEMORY_SECONDS)
+
+    def was_stopped(self, job) -> bool:
+        return self.handle.get(f"stopped:{job}") is not None
+
     def reconnect(self) -> None:
         try:
             self.handle.close()  # this thread's SQLite connection; the next use opens a new one
@@ -84,6 +102,13 @@ class DiskcacheJobs(FailureAware, dash.DiskcacheManager):
 
 class CeleryJobs(FailureAware, dash.CeleryManager):
     """Jobs on Celery workers, results in Redis."""
+
+    def remember_stopped(self, job) -> None:
+        self.handle.backend.set(f"stopped:{job}", "1")
+        self.handle.backend.expire(f"stopped:{job}", STOPPED_MEMORY_SECONDS)
+
+    def was_stopped(self, job) -> bool:
+        return self.handle.backend.get(f"stopped:{job}") is not None
 
 
 def failed_message(error: Exception, what: str) -> str:

@@ -48,6 +48,13 @@ def test_a_killed_job_is_reported_as_failed(jobs):
         "The job stopped without an answer (its process ended or was killed).")
 
 
+def test_a_job_stopped_on_purpose_is_not_a_failure(jobs):
+    job = jobs.call_job_fn("k4", sleeper, [], {})
+    jobs.terminate_job(job)  # what Dash does when the user clicks Cancel
+    assert wait_for(lambda: not jobs.job_running(job))
+    assert jobs.get_result("k4", job) is jobs.UNDEFINED  # Dash answers that with no update
+
+
 def test_a_corrupt_job_store_is_reported_not_raised(jobs, tmp_path):
     job = jobs.call_job_fn("k3", sleeper, [], {})
     try:
