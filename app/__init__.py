@@ -56,7 +56,7 @@ def create_app(config: Config, celery=None) -> Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     protect(app.server, config, app.csp_hashes)
     app.layout = shell
-    warm_up()
+    warm_up(app)
     return app
 
 
@@ -77,12 +77,15 @@ def start_jobs_from_a_clean_process() -> None:
     multiprocess.set_forkserver_preload([__name__])
 
 
-def warm_up() -> None:
-    """Load the compiled kernels now, so the first user does not wait for them."""
+def warm_up(app: Dash) -> None:
+    """Load the compiled kernels now, so the first user does not wait for them, and let Dash set
+    itself up with one request: it does so on a worker's first request, and requests arriving
+    together with that one could find its callback map half built (a 500 under load)."""
     dataset = demo_dataset()
     settings = Settings(default_threshold(dataset.employees))
     allocate(dataset, settings)
     sensitivity(dataset, settings)
+    app.server.test_client().get("/health")
 
 
 celery_app = create_celery(services().config)

@@ -1,6 +1,7 @@
 """The app as deployed: gunicorn with two workers, alone (one machine) or with a Celery worker and
 redis-server (scaled out). Browsers use it as users do; the processes are real."""
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,22 @@ def both(first, second):
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_a_fresh_worker_answers_a_burst_of_first_requests(tmp_path):
+    """Twelve uploads at once as the first callbacks two new gunicorn workers see: Dash builds its
+    callback map on a worker's first request, and the app must have done that before serving."""
+    from bench.load import Dash, data_urls
+
+    upload = data_urls(Path(__file__).resolve().parents[2] / "data" / "demo")
+    with web_app(tmp_path) as (base, _):
+        dash = Dash(base)
+        callback = dash.find("upload-payload.data")
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(dash.request(
+            callback, {"upload-payload.data": upload}, "upload-payload.data"))) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(answers) == 12 and all(a["response"]["data"]["data"]["accounts"] == 2000 for a in answers)
