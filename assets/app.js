@@ -28,9 +28,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                         (limit / megabyte).toFixed(0) + " MB");
         }
       });
+      if (contents.length > 2) {
+        tooLarge.push(contents.length + " files chosen: upload two CSVs (Reps and Accounts) or one .xlsx workbook");
+      }
       if (tooLarge.length) {
         return [noUpdate, {level: "danger", details: tooLarge,
-                           title: "Upload refused: file too large. The data you had is still loaded."}, null];
+                           title: "Upload refused. The data you had is still loaded."}, null];
       }
       return [{contents: contents, names: names}, noUpdate, null];
     },

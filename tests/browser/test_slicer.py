@@ -60,3 +60,14 @@ def fixture12(tmp_path):
         target.write_bytes((DATA / "fixture12" / name).read_bytes())
         paths.append(target)
     return paths
+
+
+def test_more_than_two_files_are_refused_in_the_browser_before_sending(page, tmp_path):
+    reps, accounts = fixture12(tmp_path)
+    extra = tmp_path / "extra.csv"
+    extra.write_bytes(accounts.read_bytes())
+    page.upload(reps, accounts, extra)
+    page.wait_text(Ids.BANNERS, "Upload refused. The data you had is still loaded.")
+    page.click(f"#{Ids.BANNERS} summary")
+    page.wait_text(Ids.BANNERS, "3 files chosen: upload two CSVs (Reps and Accounts) or one .xlsx workbook")
+    assert "Demo data" in page.text(Ids.DATA_LABEL)
