@@ -11,6 +11,7 @@ settings, which live in the browser, stay as they were.
 from __future__ import annotations
 
 import logging
+import time
 
 import dash
 
@@ -19,6 +20,11 @@ log = logging.getLogger(__name__)
 NOT_STARTED = "not-started"  # the job handle of a job that could not be started
 JOB_TIME_LIMIT_SECONDS = 120  # a job stops itself after this; Celery kills it a little later
 STOPPED_MEMORY_SECONDS = 600
+
+
+def within_time_limit(started: float) -> bool:
+    """Whether a job that began at `started` (time.perf_counter) may go on."""
+    return time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS
 
 
 def failure(reason: str) -> dict:

@@ -17,7 +17,7 @@ from engine.optimize import optimize_weights
 from engine.progress import Cancelled
 
 from .ids import Ids
-from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message
+from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from .services import services
 from .state import dataset_of, settings_from_json
 
@@ -69,7 +69,7 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
 
     def progress(fraction: float) -> bool:
         set_progress((round(100 * fraction), f"{100 * fraction:.0f}%"))
-        return store.has_lease(tab) and time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS
+        return store.has_lease(tab) and within_time_limit(started)
 
     dataset = dataset_of(data)
     if dataset is None:
@@ -77,7 +77,7 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
     try:
         result = optimize_weights(dataset, settings_from_json(settings), progress)
     except Cancelled:
-        if time.perf_counter() - started >= JOB_TIME_LIMIT_SECONDS:
+        if not within_time_limit(started):
             return {"error": f"Stopped after {JOB_TIME_LIMIT_SECONDS} s, the time limit of a run. "
                              f"Your settings are unchanged."}
         return {"error": "Stopped: the page that started the run went away."}

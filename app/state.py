@@ -90,12 +90,12 @@ def current(data: dict | None, stored_settings: dict | None, objective: str | No
         settings = settings_from_json(stored_settings)
     except ValueError:
         return None
-    greedy = allocate(dataset, settings)
     objective = objective or RefineChoice.of(stored_settings).mode
     if objective is None:
-        return Current(dataset, greedy)
+        return Current(dataset, allocate(dataset, settings))
     memo_key = f"refined:{data['key']}:{json.dumps(settings_json(settings, data['key']))}:{objective}"
-    return Current(dataset, services().store.memo(memo_key, lambda: refine(dataset, greedy, objective)))
+    return Current(dataset, services().store.memo(
+        memo_key, lambda: refine(dataset, allocate(dataset, settings), objective)))
 
 
 def dataset_of(data: dict | None) -> Dataset | None:

@@ -25,6 +25,7 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 SIZE_LIMIT = 4 * 1024 ** 3
 MEMO_SECONDS = 600
 RECENT_ACCOUNTS = 500_000  # per process, over the datasets and allocations kept (about 600 bytes each)
+BYTES_PER_ACCOUNT = 600    # how a pending upload's bytes count against that budget
 RECENT_SECONDS = 60
 
 
@@ -110,7 +111,8 @@ class RecentValues:
 
     def _keep(self, key: str, now: float, value) -> None:
         """Keep `value`, then forget the least recently used until the budget holds again."""
-        size = getattr(value, "n_accounts", None) or len(getattr(value, "assigned", ()))
+        size = (getattr(value, "n_accounts", None) or len(getattr(value, "assigned", ()))
+                or max(1, len(getattr(value, "data", b"")) // BYTES_PER_ACCOUNT))  # a pending upload
         with self._lock:
             old = self._values.pop(key, None)
             self._accounts += size - (old[1] if old else 0)

@@ -14,7 +14,7 @@ import numpy as np
 from .allocation import Allocation, RepTotals, reference_steps, score_step, segment_inputs
 from .dataset import ENTERPRISE, Dataset
 from .fairness import score_from_cv, weighted_composite
-from .refine import BALANCED, DRIVERS, SegmentRefinement, objective_weights
+from .refine import BALANCED, DRIVERS, objective_weights
 from .refine_kernel import MOVE
 from .scoring import RepScore
 
@@ -265,9 +265,28 @@ class RefinementStep:
 
 def refinement_step(dataset: Dataset, allocation: Allocation, segment: str, number: int) -> RefinementStep:
     """Change `number` (1-based) of a segment's refinement, with both reps' books around it."""
+    books, weights = _greedy_books(dataset, allocation)
+    _apply_changes(books, weights, allocation.refinement.segments[segment].log[:number - 1])
+    return _change_step(dataset, allocation, segment, number, books, weights)[0]
+
+
+def iter_refinement(dataset: Dataset, allocation: Allocation) -> Iterator[RefinementStep]:
+    """Every refinement change in order, segment by segment, keeping the books as it goes (one
+    pass, where calling refinement_step for each would rebuild them every time)."""
+    for segment, refined in allocation.refinement.segments.items():
+        books, weights = _greedy_books(dataset, allocation)
+        for number in range(1, refined.changes + 1):
+            step, books = _change_step(dataset, allocation, segment, number, books, weights)
+            yield step
+
+
+def _change_step(dataset: Dataset, allocation: Allocation, segment: str, number: int, before, weights):
+    """The explained change and the books after it, from the books before it."""
     refinement = allocation.refinement
     refined = refinement.segments[segment]
     kind, account, partner, giver, taker = (int(v) for v in refined.log[number - 1])
+    after = [book.copy() for book in before]
+    _apply_changes(after, weights, refined.log[number - 1:number])
     high = allocation.high_risk
     moved = [MovedAccount(account, dataset.account_id[account], dataset.account_name[account],
                           float(dataset.arr[account]), bool(high[account]), dataset.rep_name[giver],
@@ -276,41 +295,44 @@ def refinement_step(dataset: Dataset, allocation: Allocation, segment: str, numb
         moved.append(MovedAccount(partner, dataset.account_id[partner], dataset.account_name[partner],
                                   float(dataset.arr[partner]), bool(high[partner]), dataset.rep_name[taker],
                                   dataset.rep_name[giver]))
-    before = _books_before(dataset, allocation, refined, number)
-    after = _books_before(dataset, allocation, refined, number + 1)
     reps = [RepChange(dataset.rep_name[r], (float(before[0][r]), float(after[0][r])),
                       (int(before[1][r]), int(after[1][r])), (float(before[2][r]), float(after[2][r])))
             for r in (giver, taker)]
     drivers = [DriverChange(name, b, a) for name, b, a in
                zip(DRIVERS, refined.cv_after(number - 1), refined.cv_after(number))]
     greedy_segment = refinement.greedy.segments[segment]
-    weights = objective_weights(greedy_segment, refinement.objective, allocation.settings.weights)
-    score_before = _composite(refined.cv_after(number - 1), weights)
-    score_after = _composite(refined.cv_after(number), weights)
-    return RefinementStep(
+    objective = objective_weights(greedy_segment, refinement.objective, allocation.settings.weights)
+    score_before = _composite(refined.cv_after(number - 1), objective)
+    score_after = _composite(refined.cv_after(number), objective)
+    step = RefinementStep(
         segment=segment, number=number, count=refined.changes, kind="move" if kind == MOVE else "swap",
         objective=refinement.objective, accounts=moved, reps=reps, drivers=drivers,
         score_before=score_before, score_after=score_after,
         reason=_refinement_reason(moved, drivers, refinement.objective, score_before, score_after),
     )
+    return step, after
 
 
-def _books_before(dataset: Dataset, allocation: Allocation, refined: SegmentRefinement, number: int):
-    """ARR, accounts and high-risk ARR of every rep before change `number` (1-based)."""
+def _greedy_books(dataset: Dataset, allocation: Allocation):
+    """ARR, accounts and high-risk ARR of every rep after the greedy, and the per-account amounts
+    each of the three adds to a book."""
     greedy = allocation.greedy
     assigned = greedy.assigned
     has_rep = assigned >= 0
-    n = dataset.n_reps
     weights = (dataset.arr, np.ones(dataset.n_accounts), dataset.arr * greedy.high_risk)
-    books = [np.bincount(assigned[has_rep], weights=w[has_rep], minlength=n) for w in weights]
-    log = refined.log[:number - 1]
+    books = [np.bincount(assigned[has_rep], weights=w[has_rep], minlength=dataset.n_reps) for w in weights]
+    return books, weights
+
+
+def _apply_changes(books, weights, log: np.ndarray) -> None:
+    """Apply logged changes to the books in place: each account leaves its giver for its taker;
+    in a swap the partner goes the other way."""
     for kind_mask, account_column, giver_column, taker_column in (
             (np.ones(len(log), dtype=bool), 1, 3, 4), (log[:, 0] != MOVE, 2, 4, 3)):
         rows = log[kind_mask]
         for book, w in zip(books, weights):
             np.subtract.at(book, rows[:, giver_column], w[rows[:, account_column]])
             np.add.at(book, rows[:, taker_column], w[rows[:, account_column]])
-    return books
 
 
 def _composite(cvs: tuple[float | None, ...], weights: np.ndarray) -> float | None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .allocation import Allocation, allocate
-from .audit import iter_audit, refinement_step
+from .audit import iter_audit, iter_refinement
 from .dataset import SEGMENTS, Dataset, default_threshold
 from .export import export_csv, formula_safe
 from .loading import LoadResult, Source, load_csvs, load_workbook
@@ -280,16 +280,14 @@ def audit_csv(dataset: Dataset, allocation: Allocation) -> bytes:
 def _write_refinement_rows(writer, dataset: Dataset, allocation: Allocation) -> None:
     """After the greedy's steps, one row per account a refinement change moved, its new rep
     marked as the winner, numbered on from the segment's last greedy step."""
-    for name, refined in allocation.refinement.segments.items():
-        offset = len(allocation.segments[name].accounts)
-        for number in range(1, refined.changes + 1):
-            step = refinement_step(dataset, allocation, name, number)
-            for moved in step.accounts:
-                book = next(r for r in step.reps if r.rep == moved.to_rep)
-                writer.writerow([name, offset + number, formula_safe(moved.account_id),
-                                 formula_safe(moved.account_name), repr(moved.arr), f"refinement {step.kind}",
-                                 formula_safe(moved.to_rep), repr(book.arr[0]), book.accounts[0],
-                                 repr(book.risk_arr[0]), "", "", "", "", "yes", formula_safe(step.reason)])
+    for step in iter_refinement(dataset, allocation):
+        offset = len(allocation.segments[step.segment].accounts)
+        for moved in step.accounts:
+            book = next(r for r in step.reps if r.rep == moved.to_rep)
+            writer.writerow([step.segment, offset + step.number, formula_safe(moved.account_id),
+                             formula_safe(moved.account_name), repr(moved.arr), f"refinement {step.kind}",
+                             formula_safe(moved.to_rep), repr(book.arr[0]), book.accounts[0],
+                             repr(book.risk_arr[0]), "", "", "", "", "yes", formula_safe(step.reason)])
 
 
 def _write(path: Path, data: bytes) -> None:

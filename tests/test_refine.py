@@ -192,3 +192,13 @@ def test_audit_steps_of_the_refinement_replay_to_the_final_assignment(data, s):
             assert np.isclose(book.arr[0] - book.arr[1], sum(
                 m.arr * ((m.from_rep == book.rep) - (m.to_rep == book.rep)) for m in step.accounts))
     assert list(names) == refined.assigned_names(d)
+
+
+def test_walking_every_change_gives_the_same_steps_as_asking_for_each(demo):
+    from engine.audit import iter_refinement
+
+    refined = refine(demo, allocate(demo, settings(threshold=1000)))
+    walked = list(iter_refinement(demo, refined))
+    assert len(walked) == refined.refinement.changes
+    for step in walked[:5] + walked[-5:]:
+        assert step == refinement_step(demo, refined, step.segment, step.number)

@@ -19,7 +19,7 @@ from ..cards import fairness_cards, kpi_cards
 from ..figures import distribution_figure, message_figure, sensitivity_figure
 from ..grid_query import json_records, query_rows
 from ..ids import Ids
-from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message
+from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from ..state import current, dataset_of, settings_from_json
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,7 @@ def sensitivity_curve(inputs, settings, _tab):
         return None
     started = time.perf_counter()
     try:
-        curve = sensitivity(dataset, settings_from_json(settings),
-                            lambda _done: time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS)
+        curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started))
     except Cancelled:
         return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, "
                                            f"its time limit."}

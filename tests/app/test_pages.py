@@ -132,6 +132,9 @@ def test_result_waits_for_apply_and_goes_stale_when_settings_change():
 
 
 def test_a_job_past_its_time_limit_stops_and_says_so(monkeypatch):
-    monkeypatch.setattr(optimize, "JOB_TIME_LIMIT_SECONDS", 0)
+    from app import jobs
+
+    monkeypatch.setattr(jobs, "JOB_TIME_LIMIT_SECONDS", 0)  # the limit jobs check
+    monkeypatch.setattr(optimize, "JOB_TIME_LIMIT_SECONDS", 0)  # the limit the message names
     result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-limit", progress_log()[1])
     assert result == {"error": "Stopped after 0 s, the time limit of a run. Your settings are unchanged."}
