@@ -1,17 +1,23 @@
 """The app as it is deployed, for the tests that need real processes: gunicorn with several
-workers, a Celery worker and a redis-server, each started on a free loopback port and stopped
-afterwards. Their output goes to files in the test's temporary directory."""
+workers, a Celery worker, a redis-server and a round-robin router in front of web processes, each
+started on a free loopback port and stopped afterwards. Their output goes to files in the test's
+temporary directory."""
 from __future__ import annotations
 
+import http.client
+import itertools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -88,6 +94,7 @@ def redis_server(directory: Path):
 @contextmanager
 def web_app(directory: Path, workers: int = 2, **env):
     """gunicorn serving the app as the Procfile does; `access_log` lists "pid request status"."""
+    directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     access = directory / "access.log"
     command = [str(BIN / "gunicorn"), "app:server", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -115,7 +122,69 @@ def celery_worker(directory: Path, **env):
         stop(process)
 
 
-def workers_that_answered(access_log: Path) -> set[str]:
+def workers_that_answered(*access_logs: Path) -> set[str]:
     """Pids of the gunicorn workers that answered a callback request."""
-    return {line.split(" ", 1)[0] for line in access_log.read_text().splitlines()
+    return {line.split(" ", 1)[0] for log in access_logs for line in log.read_text().splitlines()
             if "_dash-update-component" in line}
+
+
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+              "transfer-encoding", "upgrade", "content-length", "date", "server"}
+
+
+class Forward(BaseHTTPRequestHandler):
+    """Passes one request to the router's next web process and its answer back, bytes unchanged."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answer, payload = self.server.send_to_next(self.command, self.path, body, self.headers)
+        self.send_response(answer.status, answer.reason)
+        for name, value in answer.getheaders():
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        """Quiet: the web processes keep their own access logs."""
+
+
+class RoundRobin(ThreadingHTTPServer):
+    """A router as a PaaS runs in front of its web processes: each request goes to the next one in
+    turn, so consecutive requests of one browser session are certain to meet different processes."""
+
+    daemon_threads = True
+
+    def __init__(self, backends: list[str]):
+        super().__init__(("127.0.0.1", 0), Forward)
+        self._next = itertools.cycle([urlsplit(b) for b in backends])
+        self._lock = threading.Lock()
+
+    def send_to_next(self, method: str, path: str, body: bytes, headers) -> tuple:
+        with self._lock:
+            backend = next(self._next)
+        connection = http.client.HTTPConnection(backend.hostname, backend.port, timeout=180)
+        try:
+            connection.request(method, path, body, {k: v for k, v in headers.items()
+                                                    if k.lower() not in HOP_BY_HOP})
+            answer = connection.getresponse()
+            return answer, answer.read()
+        finally:
+            connection.close()
+
+
+@contextmanager
+def round_robin(*backends: str):
+    router = RoundRobin(list(backends))
+    thread = threading.Thread(target=router.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{router.server_address[1]}"
+    finally:
+        router.shutdown()
+        router.server_close()

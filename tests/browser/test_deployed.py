@@ -1,6 +1,8 @@
-"""The app as deployed: gunicorn with two workers, alone (one machine) or with a Celery worker and
-redis-server (scaled out). Browsers use it as users do; the processes are real."""
+"""The app as deployed: gunicorn with two workers alone (one machine), or two web processes behind
+a round-robin router with a Celery worker and redis-server (scaled out). Browsers use it as users
+do; the processes are real."""
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from engine.generate import main as generate
 from engine.optimize import optimize_weights
 
 from .conftest import Page
-from .servers import celery_worker, redis_server, web_app, workers_that_answered
+from .servers import celery_worker, redis_server, round_robin, web_app, workers_that_answered
 from .test_jobs import BENCHMARK, settings_shown
 from .test_slicer import fixture12
 
@@ -28,10 +30,14 @@ def second_browser(request, tmp_path):
 
 @pytest.fixture
 def scaled_out(tmp_path):
-    """redis-server, a Celery worker and two gunicorn workers, all with REDIS_URL set."""
-    with redis_server(tmp_path) as redis, celery_worker(tmp_path, REDIS_URL=redis.url), \
-            web_app(tmp_path, REDIS_URL=redis.url) as (base, access_log):
-        yield redis, base, access_log
+    """redis-server, a Celery worker and two web processes (a gunicorn worker each, a directory of
+    their own as on separate machines) behind a round-robin router, all with REDIS_URL set."""
+    with ExitStack() as stack:
+        redis = stack.enter_context(redis_server(tmp_path))
+        stack.enter_context(celery_worker(tmp_path, REDIS_URL=redis.url))
+        webs = [stack.enter_context(web_app(tmp_path / f"web-{n}", workers=1, REDIS_URL=redis.url)) for n in (1, 2)]
+        base = stack.enter_context(round_robin(*(web_base for web_base, _ in webs)))
+        yield redis, base, [access_log for _, access_log in webs]
 
 
 def open_app(duo, base: str) -> Page:
@@ -45,8 +51,8 @@ def sensitivity_drawn(page) -> bool:
     return bool(page.js(f"return !!document.querySelector('#{Ids.SENSITIVITY} .scatterlayer .trace')"))
 
 
-def test_two_web_workers_and_a_celery_worker_serve_one_session(dash_duo, scaled_out, tmp_path):
-    _, base, access_log = scaled_out
+def test_two_web_processes_and_a_celery_worker_serve_one_session(dash_duo, scaled_out, tmp_path):
+    _, base, access_logs = scaled_out
     page = open_app(dash_duo, base)
     page.upload(*fixture12(tmp_path))
     page.wait_text(Ids.DATA_LABEL, "12 accounts · 6 reps", timeout=30)
@@ -59,7 +65,7 @@ def test_two_web_workers_and_a_celery_worker_serve_one_session(dash_duo, scaled_
     page.wait_text(Ids.OPTIMIZE_VIEW, "combinations in", timeout=90)
     page.click(f"#{Ids.NAV}-audit")
     page.wait_text(Ids.AUDIT_LABEL, "Step 1 of 12", timeout=30)
-    assert len(workers_that_answered(access_log)) == 2  # the session was served by both workers
+    assert len(workers_that_answered(*access_logs)) == 2  # the session was served by both processes
     assert page.severe_logs() == []
 
 
