@@ -16,6 +16,7 @@ from dash import Dash
 from engine import Settings, allocate, default_threshold
 from engine.sensitivity import sensitivity
 
+from .banners import report_server_trouble
 from .config import Config
 from .jobs import JOB_TIME_LIMIT_SECONDS, CeleryJobs, DiskcacheJobs
 from .layout import shell
@@ -49,7 +50,8 @@ def create_celery(config: Config):
 def create_app(config: Config, celery=None) -> Dash:
     app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
                suppress_callback_exceptions=True, title="Territory Slicer", update_title=None,
-               background_callback_manager=background_manager(config, celery), health_endpoint="health")
+               background_callback_manager=background_manager(config, celery), health_endpoint="health",
+               on_error=report_server_trouble)
     for page in PAGES:
         importlib.import_module(f"{__name__}.pages.{page}")
     app.server.secret_key = config.secret_key

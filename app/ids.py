@@ -46,6 +46,7 @@ class Ids(StrEnum):
     REFINE_PREVIEW = "refine-preview"
     REFINE_PREVIEW_RUN = "refine-preview-run"
     BANNERS = "banners"
+    SERVER_ALERT = "server-alert"      # a callback failed on the server
     # slicer page
     SLICER_BANNERS = "slicer-banners"
     KPI_CARDS = "kpi-cards"

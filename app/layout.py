@@ -28,6 +28,8 @@ def shell() -> html.Div:
         header(),
         dbc.Container(dbc.Row([
             dbc.Col(sidebar(), xl=3, lg=4, md=5, className="sidebar-col"),
-            dbc.Col([html.Div(id=Ids.BANNERS), dash.page_container], xl=9, lg=8, md=7, className="main-col"),
+            dbc.Col([dbc.Alert(id=Ids.SERVER_ALERT, is_open=False, color="danger", dismissable=True,
+                               className="mb-2 py-2"),
+                     html.Div(id=Ids.BANNERS), dash.page_container], xl=9, lg=8, md=7, className="main-col"),
         ], className="g-0"), fluid=True, className="px-0"),
     ])

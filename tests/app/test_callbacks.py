@@ -157,3 +157,16 @@ def test_refine_preview_of_big_data_waits_to_be_asked():
     assert offer == f"Refining {AUTO_PREVIEW_ACCOUNTS + 1:,} accounts takes a moment." and "d-none" not in button
     asked, button = run_callback(refine_preview, f"{Ids.REFINE_PREVIEW_RUN}.n_clicks", demo_settings(), 1, big)
     assert "Would give: " in str(asked) and button == "d-none"
+
+
+def test_a_failing_callback_tells_the_user_whether_the_store_is_out_or_something_else_broke():
+    import sqlite3
+
+    import redis
+
+    from app.banners import trouble_message
+    for outage in (redis.ConnectionError("refused"), sqlite3.OperationalError("database disk image is malformed"),
+                   OSError(28, "No space left on device")):
+        assert trouble_message(outage).startswith("The server cannot reach its session store right now")
+    other = trouble_message(KeyError("x"))
+    assert other.startswith("The server could not finish this update") and "KeyError" not in other

@@ -69,7 +69,7 @@ def test_two_web_processes_and_a_celery_worker_serve_one_session(dash_duo, scale
     assert page.severe_logs() == []
 
 
-def test_redis_stopping_mid_job_fails_the_run_visibly_and_the_next_run_works(dash_duo, scaled_out):
+def test_redis_stopping_mid_job_fails_the_run_visibly_and_the_next_run_works(dash_duo, scaled_out, tmp_path):
     redis, base, _ = scaled_out
     page = open_app(dash_duo, base)
     page.upload(BENCHMARK / "reps.csv", BENCHMARK / "accounts.csv")
@@ -81,6 +81,9 @@ def test_redis_stopping_mid_job_fails_the_run_visibly_and_the_next_run_works(das
     redis.stop()
     page.wait_text(Ids.OPTIMIZE_VIEW, "The optimization failed", timeout=20)
     assert settings_shown(page) == before
+    page.upload(*fixture12(tmp_path))  # nowhere to keep it: said so, and the data loaded stays
+    page.wait_text(Ids.SERVER_ALERT, "cannot reach its session store", timeout=20)
+    assert "10,000 accounts" in page.text(Ids.DATA_LABEL)
     redis.start()  # its data comes back from the append-only file: the session's upload too
     page.until(lambda: page.css(f"#{Ids.OPTIMIZE_RUN}").is_enabled(), message="ready again")
     page.click(f"#{Ids.OPTIMIZE_RUN}")
