@@ -169,4 +169,4 @@ def test_a_failing_callback_tells_the_user_whether_the_store_is_out_or_something
                    OSError(28, "No space left on device")):
         assert trouble_message(outage).startswith("The server cannot reach its session store right now")
     other = trouble_message(KeyError("x"))
-    assert other.startswith("The server could not finish this update") and "KeyError" not in other
+    assert other.startswith("The server could not finish your last action") and "KeyError" not in other
