@@ -72,7 +72,6 @@ def refine_summary(allocation: Allocation, applied: bool) -> list:
     """ "Refine: Balanced 86.5 → 99.6, geo matches and owners kept unchanged, 418 changes …" """
     r = allocation.refinement
     greedy = r.greedy
-    label = "Balanced" if r.objective == "balanced" else "Custom"
     before = getattr(greedy, f"overall_{r.objective}")
     after = getattr(allocation, f"overall_{r.objective}")
     kept = ("geo matches and owners kept unchanged"
@@ -80,7 +79,7 @@ def refine_summary(allocation: Allocation, applied: bool) -> list:
             else f"geo matches {r.geo_before:,} → {r.geo_after:,}, owners kept {r.kept_before:,} → {r.kept_after:,}")
     changes = f"{r.changes:,} change{'s' if r.changes != 1 else ''} ({r.moves:,} moves, {r.swaps:,} swaps)"
     return [html.Strong("Refined: " if applied else "Would give: "),
-            f"{label} {count(before, 1)} → {count(after, 1)}, {kept}, {changes}, {r.seconds:.2f} s."]
+            f"{r.objective.title()} {count(before, 1)} → {count(after, 1)}, {kept}, {changes}, {r.seconds:.2f} s."]
 
 
 def overall_card(custom: float | None, balanced: float | None, weights: list[int]) -> dbc.Card:

@@ -14,7 +14,7 @@ import numpy as np
 from .allocation import Allocation, RepTotals, reference_steps, score_step, segment_inputs
 from .dataset import ENTERPRISE, Dataset
 from .fairness import score_from_cv, weighted_composite
-from .refine import BALANCED, DRIVERS, objective_weights
+from .refine import DRIVERS, objective_weights
 from .refine_kernel import MOVE
 from .scoring import RepScore
 
@@ -287,14 +287,9 @@ def _change_step(dataset: Dataset, allocation: Allocation, segment: str, number:
     kind, account, partner, giver, taker = (int(v) for v in refined.log[number - 1])
     after = [book.copy() for book in before]
     _apply_changes(after, weights, refined.log[number - 1:number])
-    high = allocation.high_risk
-    moved = [MovedAccount(account, dataset.account_id[account], dataset.account_name[account],
-                          float(dataset.arr[account]), bool(high[account]), dataset.rep_name[giver],
-                          dataset.rep_name[taker])]
+    moved = [_moved(dataset, allocation, account, giver, taker)]
     if kind != MOVE:
-        moved.append(MovedAccount(partner, dataset.account_id[partner], dataset.account_name[partner],
-                                  float(dataset.arr[partner]), bool(high[partner]), dataset.rep_name[taker],
-                                  dataset.rep_name[giver]))
+        moved.append(_moved(dataset, allocation, partner, taker, giver))
     reps = [RepChange(dataset.rep_name[r], (float(before[0][r]), float(after[0][r])),
                       (int(before[1][r]), int(after[1][r])), (float(before[2][r]), float(after[2][r])))
             for r in (giver, taker)]
@@ -311,6 +306,12 @@ def _change_step(dataset: Dataset, allocation: Allocation, segment: str, number:
         reason=_refinement_reason(moved, drivers, refinement.objective, score_before, score_after),
     )
     return step, after
+
+
+def _moved(dataset: Dataset, allocation: Allocation, account: int, giver: int, taker: int) -> MovedAccount:
+    return MovedAccount(account, dataset.account_id[account], dataset.account_name[account],
+                        float(dataset.arr[account]), bool(allocation.high_risk[account]),
+                        dataset.rep_name[giver], dataset.rep_name[taker])
 
 
 def _greedy_books(dataset: Dataset, allocation: Allocation):
@@ -351,8 +352,7 @@ def _refinement_reason(moved: list[MovedAccount], drivers: list[DriverChange], o
                   f"{other.account_name} ({_money(other.arr)}, {other.from_rep})")
     effects = [f"{d.driver} CV {_before_after(d.cv_before, d.cv_after, '%')}" for d in drivers
                if d.cv_before is not None and d.cv_after is not None and d.cv_before != d.cv_after]
-    label = "Balanced" if objective == BALANCED else "Custom"
-    score = (f"; {label} {_before_after(score_before, score_after)}"
+    score = (f"; {objective.title()} {_before_after(score_before, score_after)}"
              if score_before is not None and score_after is not None else "")
     return f"{action}: {', '.join(effects) or 'no driver changed'}{score}."
 

@@ -20,7 +20,6 @@ from .dataset import Dataset
 from .fairness import Fairness, overall
 from .refine_kernel import MOVE, refine_segment
 
-OFF = "off"
 BALANCED = "balanced"
 CUSTOM = "custom"
 OBJECTIVES = (BALANCED, CUSTOM)
@@ -35,8 +34,7 @@ class SegmentRefinement:
     name: str
     log: np.ndarray
     cvs: np.ndarray
-    before: Fairness
-    after: Fairness
+    before: Fairness         # the greedy's; the refined fairness is the allocation's segment's
     geo_before: int
     geo_after: int
     kept_before: int
@@ -128,14 +126,14 @@ def _refine_segment(dataset: Dataset, greedy: Allocation, segment: SegmentAlloca
         refined, result = local, segment
     return result, SegmentRefinement(
         name=segment.name, log=_dataset_indices(log, inputs), cvs=cvs,
-        before=segment.fairness, after=result.fairness,
+        before=segment.fairness,
         geo_before=_geo_matches(inputs, local), geo_after=_geo_matches(inputs, refined),
         kept_before=_owners_kept(inputs, local), kept_after=_owners_kept(inputs, refined),
     )
 
 
 def _score(fairness: Fairness, objective: str) -> float:
-    value = fairness.balanced if objective == BALANCED else fairness.custom
+    value = getattr(fairness, objective)  # .balanced or .custom
     return -np.inf if value is None else value
 
 

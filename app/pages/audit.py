@@ -141,8 +141,7 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
         change = refinement_step(state.dataset, state.allocation, segment_of_step, number)
         label += f" · {change.segment} refinement change {change.number:,} of {change.count:,}"
         shown = moved_card(change), change_alert(change), book_rows(change), REFINE_COLUMNS
-    return (position, label, shown[0], shown[1], shown[2], shown[3], GRID_TITLES[phase], feedback,
-            segment, rep)
+    return position, label, *shown, GRID_TITLES[phase], feedback, segment, rep
 
 
 def moved(move: str | None, position: int, length: int) -> int:
