@@ -192,8 +192,9 @@ def _mark_current(data: list[dict], shapes: list[dict], notes: list[dict], curre
                   "yref": "y domain", "y": 0, "xanchor": "left", "yanchor": "bottom", "showarrow": False})
     if current.balanced is not None:
         data.append({"type": "scatter", "x": [current.threshold], "y": [current.balanced], "mode": "markers",
-                     "name": "Current", "marker": {"size": 11, "color": BALANCED, "line": {"width": 2, "color": "white"}},
-                     "hoverinfo": "skip", "showlegend": False})
+                     "name": "Current", "showlegend": False,
+                     "marker": {"size": 11, "color": BALANCED, "line": {"width": 2, "color": "white"}},
+                     "hoverinfo": "skip"})
 
 
 BEFORE = "#9aa5b1"

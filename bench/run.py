@@ -96,13 +96,14 @@ def _limits(n: int, m: int):
 
 def compile_seconds() -> dict:
     """First allocate + sensitivity + optimize on small data: cold (empty cache) and warm."""
-    code = ("import time, sys; sys.path.insert(0, %r); t = time.perf_counter();"
+    code = (f"import time, sys; sys.path.insert(0, {str(ROOT)!r}); t = time.perf_counter();"
             "from engine import Settings, allocate; from engine.optimize import optimize_weights;"
             "from engine.sensitivity import sensitivity; from engine.generate import generate;"
             "from engine import Source, load_csvs; a, r = generate(200, 6, 1);"
-            "d = load_csvs(Source('r', r.to_csv(index=False).encode()), Source('a', a.to_csv(index=False).encode())).dataset;"
+            "d = load_csvs(Source('r', r.to_csv(index=False).encode()),"
+            " Source('a', a.to_csv(index=False).encode())).dataset;"
             "s = Settings(1000); allocate(d, s); sensitivity(d, s); optimize_weights(d, s);"
-            "print(time.perf_counter() - t)") % str(ROOT)
+            "print(time.perf_counter() - t)")
     seconds = {}
     with tempfile.TemporaryDirectory() as cache:
         for label in ("cold", "warm"):  # the second run finds the first run's cache
@@ -144,7 +145,8 @@ def table(results: dict) -> str:
             ("Plain path: sensitivity", "plain sensitivity", None),
             ("Plain path: optimize", "plain optimize", None)]
     for label, key, index in rows:
-        cells = [cell(results[s], key, TARGETS.get(s, (None,) * 5)[index] if index is not None else None) for s in sizes]
+        targets = [TARGETS.get(s, (None,) * 5)[index] if index is not None else None for s in sizes]
+        cells = [cell(results[s], key, target) for s, target in zip(sizes, targets)]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     peaks = []
     for s in sizes:

@@ -46,7 +46,7 @@ def _reps(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def _unique_person_names(n: int, rng: np.random.Generator) -> list[str]:
-    pairs = [(f, l) for l in LAST for f in FIRST]
+    pairs = [(first, last) for last in LAST for first in FIRST]
     picks = rng.permutation(len(pairs))
     names = [f"{pairs[p % len(pairs)][0]} {pairs[p % len(pairs)][1]}" for p in picks[:n]]
     names += [f"Rep {i:05d}" for i in range(len(names), n)]  # more reps than name pairs

@@ -1,10 +1,10 @@
 """Progress reporting for long runs: a callback gets the fraction done and may cancel."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 # Called with the fraction done (0..1); returning False asks the run to stop after this chunk.
-Progress = Optional[Callable[[float], Optional[bool]]]
+Progress = Callable[[float], bool | None] | None
 
 
 class Cancelled(Exception):

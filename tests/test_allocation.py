@@ -9,7 +9,7 @@ from engine.scoring import total_score
 from .conftest import account, load, rep, settings
 
 BOTH_PATHS = pytest.mark.parametrize("run", [allocate, allocate_reference], ids=["fast", "reference"])
-NO_BONUS = dict(geo=0.0, preserve=0.0)
+NO_BONUS = {"geo": 0.0, "preserve": 0.0}
 
 
 def names(dataset, allocation):

@@ -5,7 +5,7 @@ from engine.audit import audit_index, audit_step, find_account, iter_audit, segm
 
 from .conftest import account, load, rep, settings
 
-NO_BONUS = dict(geo=0.0, preserve=0.0)
+NO_BONUS = {"geo": 0.0, "preserve": 0.0}
 
 
 def test_segment_reasons():

@@ -55,7 +55,8 @@ def test_allocate_refine_reports_what_it_changed(tmp_path):
     for kept in (block["geo_matches"], block["owners_kept"]):
         assert kept["after"] >= kept["before"] > 0
     assert block["seconds"] >= 0
-    changes = [r for r in csv.DictReader(io.StringIO(audit.read_text())) if r["segment_reason"].startswith("refinement")]
+    rows = csv.DictReader(io.StringIO(audit.read_text()))
+    changes = [r for r in rows if r["segment_reason"].startswith("refinement")]
     assert len(changes) == block["moves"] + 2 * block["swaps"]
     exported = {r["Account_ID"]: r["Assigned_Rep"] for r in csv.DictReader(io.StringIO(out.read_text()))}
     last = {change["account_id"]: change["rep"] for change in changes}  # an account's last change wins

@@ -92,5 +92,6 @@ def test_a_refined_export_says_so_and_holds_the_refined_assignment(demo):
     book = load_workbook(io.BytesIO(export_xlsx(demo, refined)))
     recorded = {row[0].value: row[1].value for row in book["Settings"].iter_rows()}
     assert recorded["Refine balance"] == "Balanced"
-    plain = {row[0].value: row[1].value for row in load_workbook(io.BytesIO(export_xlsx(demo, greedy)))["Settings"].iter_rows()}
+    plain_book = load_workbook(io.BytesIO(export_xlsx(demo, greedy)))
+    plain = {row[0].value: row[1].value for row in plain_book["Settings"].iter_rows()}
     assert plain["Refine balance"] == "Off"

@@ -107,7 +107,8 @@ def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
 def test_workbook_sheets_found_by_header_whatever_their_names():
     data = workbook_bytes({
         "Notes": [["anything"]],
-        "Sheet B": [ACCOUNT_HEADER, ["00123", "Co", "Alice", 1000, 5000, "CA", 80], ["7", "Co2", "Bob", 1.5, 10, "NY", None]],
+        "Sheet B": [ACCOUNT_HEADER, ["00123", "Co", "Alice", 1000, 5000, "CA", 80],
+                    ["7", "Co2", "Bob", 1.5, 10, "NY", None]],
         "Team": [["Rep_Name", "Segment", "Location"], *REPS]})
     result = load_workbook(Source("book.xlsx", data))
     assert result.ok, errors(result)
@@ -251,7 +252,8 @@ def test_owner_and_idle_rep_warnings():
 
 
 def test_location_warnings():
-    result = run(accounts=[account("A1", 1, location="ca", owner="Alice"), account("A2", 1, location="Calif.", owner="Bob")],
+    result = run(accounts=[account("A1", 1, location="ca", owner="Alice"),
+                           account("A2", 1, location="Calif.", owner="Bob")],
                  reps=[rep("Alice", location="CA"), rep("Bob", "MM", location="NY")])
     found = " | ".join(warnings(result))
     assert "CA = ca" in found
@@ -259,7 +261,8 @@ def test_location_warnings():
 
 
 def test_segment_without_reps_warning():
-    result = run(reps=[rep("Alice"), rep("Bob")], accounts=[account("A1", 1, owner="Alice"), account("A2", 1, owner="Bob")])
+    result = run(reps=[rep("Alice"), rep("Bob")],
+                 accounts=[account("A1", 1, owner="Alice"), account("A2", 1, owner="Bob")])
     assert result.ok
     assert any("no Mid-Market reps" in w for w in warnings(result))
 

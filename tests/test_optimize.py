@@ -1,7 +1,8 @@
 """ALLOCATION.md §4: exhaustive search, tie rules, and the fast search against the plain one."""
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 
 from engine import Weights, allocate
 from engine.optimize import best_triple, optimize_weights, optimize_weights_reference, weight_triples

@@ -1,7 +1,9 @@
 """Engine invariants as hypothesis properties, and the fast path against the plain reference."""
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from engine import allocate, allocate_reference
 

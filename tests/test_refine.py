@@ -1,7 +1,9 @@
 """Refine balance: moves and swaps after the greedy, never at the cost of geo matches or owners."""
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from engine import allocate
 from engine.audit import audit_index, refinement_step
@@ -12,7 +14,7 @@ from .conftest import account, load, rep, settings
 from .test_properties import datasets, user_settings
 
 FAST = hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-NO_BONUS = dict(geo=0.0, preserve=0.0)
+NO_BONUS = {"geo": 0.0, "preserve": 0.0}
 
 
 def arr_only_greedy_example():

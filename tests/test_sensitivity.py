@@ -1,10 +1,10 @@
 """ALLOCATION.md §5: one point per slider stop, N/A where a segment is empty."""
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 
 from engine import allocate
-from hypothesis import HealthCheck, given, settings as hsettings
-
 from engine.sensitivity import sensitivity, sensitivity_reference, sensitivity_thresholds
 
 from .conftest import load, settings

@@ -9,8 +9,8 @@ from dataclasses import asdict
 
 import dash
 import dash_ag_grid as dag
-import pandas as pd
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from engine import SEGMENTS

@@ -22,7 +22,8 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 
 def test_render_slicer_shows_the_engine_numbers():
-    banners, kpis, fairness, e_figure, m_figure, rep_rows = slicer.render_slicer(demo_summary(), demo_settings(), "light")
+    rendered = slicer.render_slicer(demo_summary(), demo_settings(), "light")
+    banners, kpis, fairness, e_figure, m_figure, rep_rows = rendered
     allocation = allocate(demo_dataset(), Settings(1000))
     assert banners == []
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in str(kpis)

@@ -39,7 +39,8 @@ def test_blank_numbers_sort_last_either_way():
 
 def test_text_filters_ignore_case():
     assert ids({"filterModel": {"Name": {"filterType": "text", "type": "contains", "filter": "ET"}}}) == ["b2"]
-    assert ids({"filterModel": {"Account_ID": {"filterType": "text", "type": "startsWith", "filter": "a"}}}) == ["a3", "A1"]
+    starts_with_a = {"Account_ID": {"filterType": "text", "type": "startsWith", "filter": "a"}}
+    assert ids({"filterModel": starts_with_a}) == ["a3", "A1"]
     assert ids({"filterModel": {"Name": {"filterType": "text", "type": "blank"}}}) == ["c4"]
 
 

@@ -110,7 +110,8 @@ def test_optimize_job_stops_when_its_tab_is_gone():
 
 
 def test_optimize_job_reports_failures_and_lost_data():
-    assert "failed" in optimize.optimize_job(demo_summary(), {**demo_settings(), "weights": [1, 1, 1]}, "t", print)["error"]
+    broken = {**demo_settings(), "weights": [1, 1, 1]}
+    assert "failed" in optimize.optimize_job(demo_summary(), broken, "t", print)["error"]
     assert "no longer on the server" in optimize.optimize_job({"key": "gone"}, demo_settings(), "t", print)["error"]
 
 

@@ -28,8 +28,8 @@ def test_pages_fit_a_laptop_screen_without_sideways_scrolling(page, theme):
     for name, path in PAGES.items():
         if path != "/":
             page.click(f"#{Ids.NAV}-{name}")
-            page.until(lambda: page.driver.current_url.endswith(path), message=name)
-        page.until(lambda: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
+            page.until(lambda path=path: page.driver.current_url.endswith(path), message=name)
+        page.until(lambda name=name: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
                    message=f"{name} drawn")
         page.js("window.scrollTo(0, 0)")
         assert page.js("return document.documentElement.scrollWidth <= window.innerWidth"), name
