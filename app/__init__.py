@@ -84,7 +84,7 @@ def warm_up(app: Dash) -> None:
     itself up with one request: it does so on a worker's first request, and requests arriving
     together with that one could find its callback map half built (a 500 under load)."""
     dataset = demo_dataset()
-    settings = Settings(default_threshold(dataset.employees))
+    settings = Settings(default_threshold(dataset))
     allocate(dataset, settings)
     sensitivity(dataset, settings)
     app.server.test_client().get("/health")

@@ -164,9 +164,8 @@ def sensitivity_hover(point: SensitivityPoint, weights: list[int]) -> str:
     ratio = "N/A" if point.deal_size_ratio is None else f"{point.deal_size_ratio:.2f}"
     return (f"<b>Threshold {point.threshold:,}</b><br>"
             f"Balanced {score(point.balanced)} · Custom {score(point.custom)} · Deal size ratio {ratio}<br>"
-            f"Enterprise: {point.enterprise.accounts:,} accounts, {per_rep(point.enterprise)}<br>"
-            f"Mid-Market: {point.mid_market.accounts:,} accounts, {per_rep(point.mid_market)}<br>"
-            f"Weights ARR {weights[0]} / Accounts {weights[1]} / Risk {weights[2]}")
+            + "".join(f"{name}: {s.accounts:,} accounts, {per_rep(s)}<br>" for name, s in point.segments.items())
+            + f"Weights ARR {weights[0]} / Accounts {weights[1]} / Risk {weights[2]}")
 
 
 def empty_runs(frame: pd.DataFrame) -> list[tuple[float, float]]:

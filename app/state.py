@@ -25,7 +25,7 @@ def data_summary(key: str, dataset: Dataset, label: str) -> dict:
         "reps": dataset.n_reps,
         "has_risk": dataset.has_risk,
         "range": [low, high],
-        "default_threshold": default_threshold(dataset.employees),
+        "default_threshold": default_threshold(dataset),
         "fingerprint": dataset.fingerprint,
     }
 

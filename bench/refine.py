@@ -42,7 +42,7 @@ def measure(directory: Path, repeat: int) -> dict:
 
     dataset = load_csvs(Source.from_path(directory / "reps.csv"), Source.from_path(directory / "accounts.csv"),
                         _limits(200_000, 5_000)).dataset
-    greedy = allocate(dataset, Settings(default_threshold(dataset.employees)))
+    greedy = allocate(dataset, Settings(default_threshold(dataset)))
     refine(dataset, greedy)  # compiled and cached before timing
     seconds = []
     for _ in range(repeat):

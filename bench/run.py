@@ -66,7 +66,7 @@ def measure(n: int, m: int) -> dict:
                          _limits(n, m)).dataset
 
     dataset = load()
-    settings = Settings(default_threshold(dataset.employees))
+    settings = Settings(default_threshold(dataset))
     for warm_up in (lambda: allocate(dataset, settings), lambda: sensitivity(dataset, settings),
                     lambda: optimize_weights(dataset, settings)):
         if not big:

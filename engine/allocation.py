@@ -1,4 +1,5 @@
-"""ALLOCATION.md §1–§2: split accounts into segments and assign them, one segment at a time.
+"""ALLOCATION.md §1–§2 with the rules of §7: split accounts into segments and assign them, one
+segment at a time.
 
 `allocate` runs the numba kernel; `allocate_reference` is the same rules in plain Python, kept
 as the readable definition that tests compare the fast path against.
@@ -6,6 +7,7 @@ as the readable definition that tests compare the fast path against.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,20 @@ import numpy as np
 from . import kernels
 from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, is_enterprise
 from .fairness import Fairness, overall, segment_fairness
+from .rules import (
+    ASSIGNED,
+    AT_CAPACITY,
+    FREE,
+    FULL_RAMP,
+    HELD,
+    HOLD,
+    LOCKED,
+    NO_REPS,
+    RuleArrays,
+    SegmentRules,
+    resolve_rules,
+    segment_rules,
+)
 from .scoring import RepScore, Targets, blended_need, total_score, winner_index
 from .settings import Settings, Weights
 
@@ -23,23 +39,56 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class SegmentAllocation:
-    """One segment's result. `accounts` and `winners` are aligned, in assignment order; after a
-    refinement `winners` holds each account's final rep."""
+    """One segment's result. `accounts`, `winners` and `status` are aligned, in assignment order:
+    locked accounts first, then the others in processing order, then the held ones (which
+    `steps` leaves out); after a refinement `winners` holds each account's final rep."""
 
     name: str
     reps: np.ndarray         # global rep indices, tie-break order
-    accounts: np.ndarray     # global account indices, assignment order
-    winners: np.ndarray      # global rep index per step, -1 when the segment has no reps
+    accounts: np.ndarray     # global account indices
+    winners: np.ndarray      # global rep index per account, -1 when it has none
+    status: np.ndarray       # int8 per account: rules.ASSIGNED, LOCKED, HELD, NO_REPS or AT_CAPACITY
+    steps: int               # accounts[:steps] were placed by a step of the greedy (or left unplaced)
     rep_arr: np.ndarray      # final totals, aligned with `reps`
     rep_accounts: np.ndarray
     rep_risk: np.ndarray
     arr: float               # ARR of the segment's accounts, assigned or not
-    targets: Targets
+    targets: np.ndarray      # 3 × reps: each rep's ARR, account and high-risk ARR targets
+    ramp: np.ndarray         # each rep's Ramp
     fairness: Fairness
 
     @property
     def unassigned(self) -> int:
-        return 0 if len(self.reps) else len(self.accounts)
+        """Accounts without a rep for any reason but a hold."""
+        return int(np.isin(self.status, (NO_REPS, AT_CAPACITY)).sum())
+
+    @property
+    def held(self) -> int:
+        return int((self.status == HELD).sum())
+
+    @property
+    def present(self) -> bool:
+        """A segment with reps or accounts (one with neither takes no part in Overall)."""
+        return len(self.reps) > 0 or len(self.accounts) > 0
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What the rules of §7 did, and where they could not all hold (like scipy's OptimizeResult,
+    a run that cannot satisfy a rule says so instead of raising)."""
+
+    locked: int = 0                       # locks kept, pins included
+    locks_not_kept: tuple[int, ...] = ()  # accounts whose lock could not be kept
+    held: int = 0
+    unassigned_at_capacity: int = 0
+    unassigned_at_capacity_arr: float = 0.0
+    over_cap_by_locks: tuple[tuple[int, str, float, float], ...] = ()  # (rep, "accounts" | "ARR", total, cap)
+    ignored_pins: tuple[str, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return not (self.locks_not_kept or self.unassigned_at_capacity or self.over_cap_by_locks
+                    or self.ignored_pins)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,12 +97,14 @@ class Allocation:
 
     settings: Settings        # with the weights actually used (risk forced to 0 when absent)
     assigned: np.ndarray      # rep index per account in input order, -1 = unassigned
+    status: np.ndarray        # int8 per account in input order (rules.ASSIGNED …)
     enterprise: np.ndarray    # bool per account
     high_risk: np.ndarray     # bool per account
     segments: dict[str, SegmentAllocation]
     overall_custom: float | None
     overall_balanced: float | None
     warnings: list[str] = field(default_factory=list)
+    rules: RuleOutcome = field(default_factory=RuleOutcome)
     refinement: Refinement | None = None  # set when engine.refine improved a greedy allocation
 
     @property
@@ -89,16 +140,23 @@ def ordered_sum(values: np.ndarray) -> float:
     return float(np.cumsum(values)[-1]) if len(values) else 0.0
 
 
-def segment_targets(arr: np.ndarray, high: np.ndarray, n_reps: int) -> Targets:
-    """Per-rep targets from the segment's accounts in processing order."""
-    if n_reps == 0:
-        return Targets(0.0, 0.0, 0.0)
-    return Targets(ordered_sum(arr) / n_reps, len(arr) / n_reps, ordered_sum(arr[high]) / n_reps)
+def segment_targets(arr: np.ndarray, high: np.ndarray, preset: np.ndarray, ramp: np.ndarray) -> np.ndarray:
+    """Each rep's ARR, account and high-risk ARR targets (3 × reps) over the accounts that are
+    not held: an equal share when every Ramp is 100 (§2), else total × Ramp / sum of Ramps (§7)."""
+    kept = preset != HOLD
+    totals = (ordered_sum(arr[kept]), float(kept.sum()), ordered_sum(arr[kept & high]))
+    n = len(ramp)
+    if n == 0:
+        return np.zeros((3, 0))
+    if np.all(ramp == FULL_RAMP):
+        return np.array([[total / n] * n for total in totals]).reshape(3, n)
+    ramp_sum = ordered_sum(ramp)
+    return np.array([[total * r / ramp_sum for r in ramp] for total in totals]).reshape(3, n)
 
 
 @dataclass(frozen=True, eq=False)
 class SegmentInputs:
-    """Everything the kernel needs for one segment, in processing and tie-break order."""
+    """Everything the kernels need for one segment, in processing and tie-break order."""
 
     name: str
     accounts: np.ndarray
@@ -108,16 +166,29 @@ class SegmentInputs:
     location: np.ndarray
     owner: np.ndarray        # local rep index, -1 when the owner is not a rep of this segment
     rep_location: np.ndarray
-    targets: Targets
     group: np.ndarray        # the kernel's view of locations: see location_groups
     rep_group: np.ndarray
     group_start: np.ndarray
     group_reps: np.ndarray
+    rules: SegmentRules
+    max_accounts: np.ndarray  # per rep, inf without a cap
+    max_arr: np.ndarray
+    ramp: np.ndarray
+    targets: np.ndarray       # 3 × reps
 
-    def kernel_arrays(self) -> tuple:
-        """The per-account and per-rep arrays kernels.greedy_segment takes, in its order."""
-        return (self.arr, self.high, self.group, self.owner, self.rep_group, self.group_start,
-                self.group_reps)
+    @property
+    def preset(self) -> np.ndarray:
+        return self.rules.preset
+
+    @property
+    def arrays(self) -> kernels.SegmentArrays:
+        """The one structure every kernel takes."""
+        return kernels.SegmentArrays(self.arr, self.high, self.group, self.owner, self.preset, self.rep_group,
+                                     self.group_start, self.group_reps, self.max_accounts, self.max_arr, self.ramp)
+
+    def fits(self, totals: RepTotals, rep: int, arr: float) -> bool:
+        """§7 capacity, as kernels.fits checks it."""
+        return totals.accounts[rep] + 1 <= self.max_accounts[rep] and totals.arr[rep] + arr <= self.max_arr[rep]
 
 
 def location_groups(location: np.ndarray, rep_location: np.ndarray):
@@ -129,26 +200,36 @@ def location_groups(location: np.ndarray, rep_location: np.ndarray):
     position = np.minimum(np.searchsorted(codes, location), max(len(codes) - 1, 0))
     found = (codes[position] == location) if len(codes) else np.zeros(len(location), dtype=bool)
     group = np.where(found, position, -1)
-    return group.astype(np.int64), rep_group.astype(np.int64), group_start.astype(np.int64), group_reps.astype(np.int64)
+    return (group.astype(np.int64), rep_group.astype(np.int64), group_start.astype(np.int64),
+            group_reps.astype(np.int64))
 
 
-def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray,
-                   high: np.ndarray) -> SegmentInputs:
+def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray, high: np.ndarray,
+                   rules: RuleArrays) -> SegmentInputs:
     in_segment = enterprise if name == ENTERPRISE else ~enterprise
     accounts = dataset.order[in_segment[dataset.order]]
     reps = np.flatnonzero(dataset.rep_is_enterprise == (name == ENTERPRISE))
-    local = np.full(dataset.n_reps + 1, -1, dtype=np.int64)  # slot -1 maps "no owner" to -1
+    local = np.full(dataset.n_reps + 1, -1, dtype=np.int64)  # slot -1 maps "no rep" to -1
     local[reps] = np.arange(len(reps))
     arr = dataset.arr[accounts]
     location = dataset.account_location_code[accounts]
     rep_location = dataset.rep_location_code[reps]
     group, rep_group, group_start, group_reps = location_groups(location, rep_location)
+    owner = local[dataset.owner[accounts]]
+    segment = segment_rules(rules, accounts, local, owner, len(reps))
     return SegmentInputs(
         name=name, accounts=accounts, reps=reps, arr=arr, high=high[accounts], location=location,
-        owner=local[dataset.owner[accounts]], rep_location=rep_location,
-        targets=segment_targets(arr, high[accounts], len(reps)),
-        group=group, rep_group=rep_group, group_start=group_start, group_reps=group_reps,
+        owner=owner, rep_location=rep_location,
+        group=group, rep_group=rep_group, group_start=group_start, group_reps=group_reps, rules=segment,
+        max_accounts=rules.max_accounts[reps], max_arr=rules.max_arr[reps], ramp=rules.ramp[reps],
+        targets=segment_targets(arr, high[accounts], segment.preset, rules.ramp[reps]),
     )
+
+
+def inputs_of(dataset: Dataset, allocation: Allocation, name: str) -> SegmentInputs:
+    """The inputs an allocation's segment was made from (for the audit and refinement)."""
+    return segment_inputs(dataset, name, allocation.enterprise, allocation.high_risk,
+                          resolve_rules(dataset, allocation.settings.rules))
 
 
 def allocate(dataset: Dataset, settings: Settings) -> Allocation:
@@ -165,53 +246,78 @@ def _allocate_with(dataset: Dataset, settings: Settings, greedy) -> Allocation:
     settings = effective_settings(dataset, settings)
     enterprise = is_enterprise(dataset.employees, settings.threshold)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
     assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
-    segments, warnings = {}, []
+    status = np.full(dataset.n_accounts, NO_REPS, dtype=np.int8)
+    segments, inputs, warnings = {}, {}, []
     for name in SEGMENTS:
-        inputs = segment_inputs(dataset, name, enterprise, high)
-        segment = segment_result(inputs, greedy(inputs, settings), settings.weights, dataset.has_risk)
+        inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
+        segment = segment_result(inputs[name], greedy(inputs[name], settings), settings.weights, dataset.has_risk)
         assigned[segment.accounts] = segment.winners
+        status[segment.accounts] = segment.status
         segments[name] = segment
         warnings.extend(_segment_warnings(segment, settings.threshold))
-    composites = [s.fairness for s in segments.values()]
+    outcome = rule_outcome(dataset, inputs, segments, rules)
     return Allocation(
-        settings=settings, assigned=assigned, enterprise=enterprise, high_risk=high,
+        settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
         segments=segments,
-        overall_custom=overall(f.custom for f in composites),
-        overall_balanced=overall(f.balanced for f in composites),
-        warnings=warnings,
+        overall_custom=overall_of(segments, "custom"), overall_balanced=overall_of(segments, "balanced"),
+        warnings=warnings + rule_warnings(dataset, outcome, inputs), rules=outcome,
     )
 
 
+def overall_of(segments: dict[str, SegmentAllocation], composite: str) -> float | None:
+    """§3 Overall: the mean of the segments' composites, N/A when any segment that has reps or
+    accounts scores N/A (a threshold that idles a team never scores better than a real split)."""
+    return overall(getattr(s.fairness, composite) for s in segments.values() if s.present)
+
+
 def _greedy_fast(inputs: SegmentInputs, settings: Settings) -> np.ndarray:
-    """Local winner per account, from the numba kernel."""
+    """Local winner per account (processing order), from the numba kernel."""
     winners = np.full(len(inputs.accounts), -1, dtype=np.int64)
-    if len(inputs.reps) == 0:
-        return winners
-    n = len(inputs.reps)
-    t = inputs.targets
     prefs = settings.preferences
-    kernels.greedy_segment(*inputs.kernel_arrays(), *settings.weights.fractions(), prefs.geo,
-                           prefs.preserve, t.arr, t.accounts, t.risk, winners,
-                           np.zeros(n), np.zeros(n), np.zeros(n))
+    kernels.greedy_segment(inputs.arrays, kernels.Prefs(*settings.weights.fractions(), prefs.geo, prefs.preserve),
+                           inputs.targets, kernels.empty_books(len(inputs.reps)), winners)
     return winners
 
 
 def _greedy_reference(inputs: SegmentInputs, settings: Settings) -> np.ndarray:
-    """Local winner per account, one plain-Python step at a time."""
-    winners = [winner for _, winner in reference_steps(inputs, settings)]
-    return np.array(winners, dtype=np.int64)
+    """Local winner per account (processing order), one plain-Python step at a time."""
+    winners = np.full(len(inputs.accounts), -1, dtype=np.int64)
+    for step in reference_steps(inputs, settings):
+        winners[step.position] = step.winner
+    return winners
 
 
-def reference_steps(inputs: SegmentInputs, settings: Settings):
-    """Yield (scores of every eligible rep, local winner or -1) for each account in order."""
+@dataclass(frozen=True)
+class Step:
+    """One step of the greedy: the account at `position` (processing order), every rep's score
+    (empty for a locked account) and the local winner (-1: none could take it)."""
+
+    position: int
+    scores: list[RepScore]
+    winner: int
+
+
+def reference_steps(inputs: SegmentInputs, settings: Settings) -> Iterator[Step]:
+    """Every step in assignment order: locked accounts first, then the others (held skipped)."""
     state = RepTotals.empty(len(inputs.reps))
-    for step in range(len(inputs.accounts)):
-        scores = score_step(inputs, settings, state, step)
-        winner = winner_index(scores) if scores else -1
+    for position in np.flatnonzero(inputs.preset >= 0):
+        winner = int(inputs.preset[position])
+        state.add(winner, float(inputs.arr[position]), bool(inputs.high[position]))
+        yield Step(int(position), [], winner)
+    for position in np.flatnonzero(inputs.preset == FREE):
+        scores = score_step(inputs, settings, state, int(position)) if len(inputs.reps) else []
+        winner = pick_winner(scores)
         if winner >= 0:
-            state.add(winner, float(inputs.arr[step]), bool(inputs.high[step]))
-        yield scores, winner
+            state.add(winner, float(inputs.arr[position]), bool(inputs.high[position]))
+        yield Step(int(position), scores, winner)
+
+
+def pick_winner(scores: list[RepScore]) -> int:
+    """The local index of the §2 winner among the reps that can take the account, or -1."""
+    eligible = [s for s in scores if s.fits]
+    return eligible[winner_index(eligible)].rep if eligible else -1
 
 
 @dataclass
@@ -233,34 +339,43 @@ class RepTotals:
             self.risk[rep] += arr
 
 
-def score_step(inputs: SegmentInputs, settings: Settings, state: RepTotals, step: int) -> list[RepScore]:
-    """Every eligible rep's score for the account at `step` (local rep indices)."""
+def score_step(inputs: SegmentInputs, settings: Settings, state: RepTotals, position: int) -> list[RepScore]:
+    """Every rep's score for the account at `position` (local rep indices), and whether it fits."""
     weights = settings.weights.fractions()
     prefs = settings.preferences
+    arr = float(inputs.arr[position])
     scores = []
     for j in range(len(inputs.reps)):
-        blended = blended_need(weights, inputs.targets, state.arr[j], state.accounts[j], state.risk[j])
-        geo = prefs.geo if inputs.location[step] == inputs.rep_location[j] else 0.0
-        preserve = prefs.preserve if inputs.owner[step] == j else 0.0
+        targets = Targets(*inputs.targets[:, j])
+        blended = blended_need(weights, targets, state.arr[j], state.accounts[j], state.risk[j])
+        geo = prefs.geo if inputs.location[position] == inputs.rep_location[j] else 0.0
+        preserve = prefs.preserve if inputs.owner[position] == j else 0.0
         scores.append(RepScore(j, state.arr[j], state.accounts[j], state.risk[j], blended, geo,
-                               preserve, total_score(blended, geo + preserve)))
+                               preserve, total_score(blended, geo + preserve), inputs.fits(state, j, arr)))
     return scores
 
 
 def segment_result(inputs: SegmentInputs, local_winners: np.ndarray, weights: Weights,
-                    has_risk: bool) -> SegmentAllocation:
+                   has_risk: bool) -> SegmentAllocation:
+    """A segment's result from each account's local winner (processing order)."""
     n = len(inputs.reps)
+    preset = inputs.preset
+    order = np.concatenate([np.flatnonzero(preset >= 0), np.flatnonzero(preset == FREE),
+                            np.flatnonzero(preset == HOLD)])
     assigned = local_winners >= 0
+    status = np.where(preset >= 0, LOCKED, np.where(preset == HOLD, HELD, np.where(
+        assigned, ASSIGNED, AT_CAPACITY if n else NO_REPS))).astype(np.int8)
     rep_arr = np.bincount(local_winners[assigned], weights=inputs.arr[assigned], minlength=n)
     rep_accounts = np.bincount(local_winners[assigned], minlength=n).astype(np.float64)
     high = assigned & inputs.high
     rep_risk = np.bincount(local_winners[high], weights=inputs.arr[high], minlength=n)
+    winners = np.where(assigned, inputs.reps[np.maximum(local_winners, 0)] if n else -1, -1)
     return SegmentAllocation(
-        name=inputs.name, reps=inputs.reps, accounts=inputs.accounts,
-        winners=np.where(assigned, inputs.reps[np.maximum(local_winners, 0)] if n else -1, -1),
+        name=inputs.name, reps=inputs.reps, accounts=inputs.accounts[order], winners=winners[order],
+        status=status[order], steps=int((preset != HOLD).sum()),
         rep_arr=rep_arr, rep_accounts=rep_accounts, rep_risk=rep_risk, arr=ordered_sum(inputs.arr),
-        targets=inputs.targets,
-        fairness=segment_fairness(rep_arr, rep_accounts, rep_risk, weights, has_risk),
+        targets=inputs.targets, ramp=inputs.ramp,
+        fairness=segment_fairness(rep_arr, rep_accounts, rep_risk, weights, has_risk, inputs.ramp),
     )
 
 
@@ -272,3 +387,50 @@ def _segment_warnings(segment: SegmentAllocation, threshold: int) -> list[str]:
         return [f"{segment.name} has {count:,} account{'s' if count != 1 else ''} but no reps: "
                 f"{'they stay' if count != 1 else 'it stays'} unassigned."]
     return []
+
+
+def rule_outcome(dataset: Dataset, inputs: dict[str, SegmentInputs], segments: dict[str, SegmentAllocation],
+                 rules: RuleArrays) -> RuleOutcome:
+    """What the rules did across both segments (the summary's `rules` block, the banners)."""
+    statuses = np.concatenate([s.status for s in segments.values()])
+    accounts = np.concatenate([s.accounts for s in segments.values()])
+    at_capacity = accounts[statuses == AT_CAPACITY]
+    not_kept = np.concatenate([i.accounts[i.rules.not_kept] for i in inputs.values()])
+    over = []
+    for segment in segments.values():
+        for k, rep in enumerate(segment.reps):
+            for what, total, cap in (("accounts", segment.rep_accounts[k], rules.max_accounts[rep]),
+                                     ("ARR", segment.rep_arr[k], rules.max_arr[rep])):
+                if total > cap:
+                    over.append((int(rep), what, float(total), float(cap)))
+    return RuleOutcome(
+        locked=int((statuses == LOCKED).sum()), locks_not_kept=tuple(int(a) for a in np.sort(not_kept)),
+        held=int((statuses == HELD).sum()), unassigned_at_capacity=len(at_capacity),
+        unassigned_at_capacity_arr=float(dataset.arr[at_capacity].sum()),
+        over_cap_by_locks=tuple(over), ignored_pins=tuple(rules.ignored_pins),
+    )
+
+
+def rule_warnings(dataset: Dataset, outcome: RuleOutcome, inputs: dict[str, SegmentInputs]) -> list[str]:
+    """The sentences §7 asks for when a rule could not hold."""
+    warnings = list(outcome.ignored_pins)
+    for segment in inputs.values():
+        for account in segment.accounts[segment.rules.other_segment_pin]:
+            warnings.append(f"Pin of account {dataset.account_id[account]} ignored: its rep is not a "
+                            f"{segment.name} rep, and the account is {segment.name} at this threshold.")
+    if outcome.locks_not_kept:
+        ids = [dataset.account_id[a] for a in outcome.locks_not_kept]
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8:,} more" if len(ids) > 8 else "")
+        warnings.append(f"{len(ids):,} lock{'s' if len(ids) != 1 else ''} could not be kept (no owner, an owner "
+                        f"not in the Reps file, or an owner of the other segment at this threshold), so "
+                        f"{'they were' if len(ids) != 1 else 'it was'} placed like any other account: {shown}.")
+    for rep, what, total, cap in outcome.over_cap_by_locks:
+        amount = (f"{total:,.0f} accounts, cap {cap:,.0f}" if what == "accounts"
+                  else f"${total:,.0f} ARR, cap ${cap:,.0f}")
+        warnings.append(f"{dataset.rep_name[rep]} is over a cap because of locked accounts: {amount}.")
+    if outcome.unassigned_at_capacity:
+        count = outcome.unassigned_at_capacity
+        warnings.append(f"{count:,} account{'s' if count != 1 else ''} (${outcome.unassigned_at_capacity_arr:,.0f} "
+                        f"ARR) {'stay' if count != 1 else 'stays'} unassigned: every rep of the segment is at "
+                        f"capacity. Raise a cap or add a rep.")
+    return warnings

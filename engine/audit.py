@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .allocation import Allocation, RepTotals, reference_steps, score_step, segment_inputs
+from .allocation import Allocation, RepTotals, SegmentInputs, inputs_of, pick_winner, reference_steps, score_step
 from .dataset import ENTERPRISE, Dataset
 from .fairness import score_from_cv, weighted_composite
 from .refine import DRIVERS, objective_weights
 from .refine_kernel import MOVE
-from .scoring import RepScore
+from .rules import LOCK_ARR, LOCK_COLUMN, LOCK_PIN
+from .scoring import RepScore, winner_index
 
 GREEDY = "greedy"
 REFINE = "refine"
@@ -35,6 +36,7 @@ class AuditRow:
     preserve: float
     total: float
     winner: bool
+    fits: bool = True   # within its caps after taking the account (§7)
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,10 @@ class AuditStep:
     location: str
     owner: str
     segment_reason: str
-    rows: list[AuditRow]
-    winner: str
+    rows: list[AuditRow]     # every rep's score; empty for a locked account
+    winner: str              # "" when no rep could take it
     reason: str
+    locked: bool = False
 
 
 def segment_reason(segment: str, employees: float, threshold: float) -> str:
@@ -62,9 +65,10 @@ def segment_reason(segment: str, employees: float, threshold: float) -> str:
 
 
 def decision_reason(scores: list[RepScore], winner: int, names: list[str]) -> str:
-    """Name the rule that decided: highest need, bonuses, or one of the two tie-breaks."""
+    """Name the rule that decided among the reps that could take the account: highest need,
+    bonuses, or one of the two tie-breaks."""
     won = scores[winner]
-    others = [s for s in scores if s.rep != won.rep]
+    others = [s for s in scores if s.fits and s.rep != won.rep]
     if not others:
         return "Highest need: the only rep in this segment."
     tied = [s for s in others if s.total == won.total]
@@ -88,47 +92,87 @@ def audit_step(dataset: Dataset, allocation: Allocation, segment: str, step: int
     """Step `step` (1-based) of a segment, rebuilt from the winners of the steps before it."""
     allocation = allocation.greedy
     result = allocation.segments[segment]
-    inputs = segment_inputs(dataset, segment, allocation.enterprise, allocation.high_risk)
+    inputs = inputs_of(dataset, allocation, segment)
     index = step - 1
-    local = np.searchsorted(result.reps, result.winners[:index])
-    state = RepTotals(
-        arr=list(np.bincount(local, weights=inputs.arr[:index], minlength=len(result.reps))),
-        accounts=list(np.bincount(local, minlength=len(result.reps))),
-        risk=list(np.bincount(local[inputs.high[:index]], weights=inputs.arr[:index][inputs.high[:index]],
-                              minlength=len(result.reps))),
-    )
-    scores = score_step(inputs, allocation.settings, state, index)
-    winner = int(np.searchsorted(result.reps, result.winners[index]))
-    return _step(dataset, allocation, segment, step, scores, winner)
+    placed = result.winners[:index] >= 0
+    local = np.searchsorted(result.reps, result.winners[:index][placed])
+    before = result.accounts[:index][placed]
+    arr, high = dataset.arr[before], allocation.high_risk[before]
+    n = len(result.reps)
+    state = RepTotals(arr=list(np.bincount(local, weights=arr, minlength=n)),
+                      accounts=list(np.bincount(local, minlength=n)),
+                      risk=list(np.bincount(local[high], weights=arr[high], minlength=n)))
+    position = int(np.flatnonzero(inputs.accounts == result.accounts[index])[0])
+    if inputs.preset[position] >= 0:
+        return _step(dataset, allocation, inputs, step, [], int(inputs.preset[position]))
+    scores = score_step(inputs, allocation.settings, state, position)
+    return _step(dataset, allocation, inputs, step, scores, pick_winner(scores))
 
 
 def iter_audit(dataset: Dataset, allocation: Allocation) -> Iterator[AuditStep]:
-    """Every assignment in order, segment by segment (unassigned accounts have no step)."""
+    """Every step in order, segment by segment: locked accounts, then the others (held accounts
+    and accounts of a segment without reps have no step)."""
     allocation = allocation.greedy
     for segment, result in allocation.segments.items():
         if len(result.reps) == 0:
             continue
-        inputs = segment_inputs(dataset, segment, allocation.enterprise, allocation.high_risk)
-        for index, (scores, winner) in enumerate(reference_steps(inputs, allocation.settings)):
-            yield _step(dataset, allocation, segment, index + 1, scores, winner)
+        inputs = inputs_of(dataset, allocation, segment)
+        for index, step in enumerate(reference_steps(inputs, allocation.settings)):
+            yield _step(dataset, allocation, inputs, index + 1, step.scores, step.winner)
 
 
-def _step(dataset: Dataset, allocation: Allocation, segment: str, step: int,
+def _step(dataset: Dataset, allocation: Allocation, inputs: SegmentInputs, step: int,
           scores: list[RepScore], winner: int) -> AuditStep:
-    result = allocation.segments[segment]
+    result = allocation.segments[inputs.name]
     account = int(result.accounts[step - 1])
     names = [dataset.rep_name[r] for r in result.reps]
     rows = [AuditRow(names[s.rep], s.arr, s.accounts, s.risk_arr, s.blended, s.geo, s.preserve,
-                     s.total, s.rep == winner) for s in scores]
+                     s.total, s.rep == winner, s.fits) for s in scores]
     employees = float(dataset.employees[account])
+    locked = not scores and winner >= 0
+    if locked:
+        reason = lock_reason(inputs, account, names[winner], allocation.settings.rules.lock_arr_at_least)
+    elif winner < 0:
+        reason = ("Every rep of the segment is at capacity: it stays unassigned. "
+                  + capacity_note(scores, names, inputs, float(dataset.arr[account]))).strip()
+    else:
+        skipped = capacity_note(scores, names, inputs, float(dataset.arr[account]))
+        reason = " ".join(filter(None, (skipped, decision_reason(scores, winner, names))))
     return AuditStep(
-        segment=segment, step=step, steps=len(result.accounts), account=account,
+        segment=inputs.name, step=step, steps=result.steps, account=account,
         account_id=dataset.account_id[account], account_name=dataset.account_name[account],
         arr=float(dataset.arr[account]), employees=employees,
         location=dataset.location[account], owner=dataset.original_rep[account],
-        segment_reason=segment_reason(segment, employees, allocation.settings.threshold),
-        rows=rows, winner=names[winner], reason=decision_reason(scores, winner, names),
+        segment_reason=segment_reason(inputs.name, employees, allocation.settings.threshold),
+        rows=rows, winner=names[winner] if winner >= 0 else "", reason=reason, locked=locked,
     )
+
+
+def lock_reason(inputs: SegmentInputs, account: int, rep: str, lock_arr: float | None) -> str:
+    """§7's words for why a locked account went where it did."""
+    kind = inputs.rules.lock_kind[int(np.flatnonzero(inputs.accounts == account)[0])]
+    if kind == LOCK_PIN:
+        return f"Locked to {rep}: pinned by you."
+    if kind == LOCK_ARR:
+        return f"Locked to its owner: ARR ≥ {_money(lock_arr)}."
+    if kind == LOCK_COLUMN:
+        return "Locked to its owner: Locked column."
+    raise AssertionError(f"account {account} is not locked")
+
+
+def capacity_note(scores: list[RepScore], names: list[str], inputs: SegmentInputs, arr: float) -> str:
+    """Names the rep that would have won but for a cap: "Bob was at capacity: 80 of 80 accounts."."""
+    if not scores:
+        return ""
+    uncapped = scores[winner_index(scores)]
+    if uncapped.fits:
+        return ""
+    rep = uncapped.rep
+    name = names[rep]
+    if uncapped.accounts + 1 > inputs.max_accounts[rep]:
+        return f"{name} was at capacity: {uncapped.accounts:,} of {inputs.max_accounts[rep]:,.0f} accounts."
+    return (f"{name} was at capacity: {_money(uncapped.arr)} of its {_money(inputs.max_arr[rep])} ARR cap, "
+            f"with no room for {_money(arr)}.")
 
 
 def _count(value: float) -> str:
@@ -181,9 +225,10 @@ def audit_index(dataset: Dataset, allocation: Allocation, segment: str | None = 
     for name, result in greedy.segments.items():
         if segment and name != segment or len(result.reps) == 0:
             continue
-        keep = np.ones(len(result.accounts), dtype=bool)
+        keep = np.ones(result.steps, dtype=bool)
         if rep:
-            keep &= dataset.rep_name[np.maximum(result.winners, 0)] == rep
+            winners = result.winners[:result.steps]
+            keep &= (winners >= 0) & (dataset.rep_name[np.maximum(winners, 0)] == rep)
         parts.append((name, GREEDY))
         steps.append(np.flatnonzero(keep) + 1)
     if allocation.refinement:
@@ -200,7 +245,7 @@ def audit_index(dataset: Dataset, allocation: Allocation, segment: str | None = 
 
 def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[str, int] | None:
     """(segment, step) of the account whose ID matches `query` (ignoring case), else of the first
-    in the audit's order whose name contains it; None if nothing matches or it is unassigned."""
+    in the audit's order whose name contains it; None if nothing matches or it has no step."""
     wanted = query.strip().casefold()
     if not wanted:
         return None
@@ -212,7 +257,7 @@ def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[
     for name, result in allocation.greedy.segments.items():
         if len(result.reps) == 0:
             continue
-        positions = np.flatnonzero(np.isin(result.accounts, matches))
+        positions = np.flatnonzero(np.isin(result.accounts[:result.steps], matches))
         if len(positions):
             return name, int(positions[0]) + 1
     return None

@@ -7,18 +7,20 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import json
 import sys
 from pathlib import Path
 
 from .allocation import Allocation, allocate
 from .audit import iter_audit, iter_refinement
-from .dataset import SEGMENTS, Dataset, default_threshold
-from .export import export_csv, formula_safe
-from .loading import LoadResult, Source, load_csvs, load_workbook
+from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, default_threshold
+from .export import csv_bytes, export_csv, formula_safe
+from .loading import Limits, LoadResult, Source, load_csvs, load_workbook, normalize_header, parse_number, read_csv
 from .optimize import optimize_weights
 from .refine import OBJECTIVES, refine
-from .report import Level
+from .report import Level, Report
+from .rules import Rules
 from .sensitivity import sensitivity
 from .settings import Preferences, Settings, Weights
 
@@ -80,11 +82,38 @@ def _add_inputs(command: argparse.ArgumentParser) -> None:
 
 
 def _add_settings(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--threshold", type=int, help="employee count (default: median, nearest 1,000)")
+    command.add_argument("--threshold", type=int,
+                         help="employee count (default: the slider stop nearest the median, ALLOCATION.md §1)")
     command.add_argument("--weights", type=_weights, default=Weights(), help="ARR,ACCOUNTS,RISK (default 34,33,33)")
     command.add_argument("--geo", type=float, default=0.05)
     command.add_argument("--preserve", type=float, default=0.05)
     command.add_argument("--high-risk", type=float, default=70)
+    rules = command.add_argument_group("rules (ALLOCATION.md §7)")
+    rules.add_argument("--lock-arr-at-least", type=_money, metavar="X",
+                       help="lock every account of at least this ARR to its owner")
+    rules.add_argument("--review-arr-at-least", type=_money, metavar="Y",
+                       help="hold accounts of at least this ARR for a person to place")
+    rules.add_argument("--pins", type=Path, metavar="PINS.csv",
+                       help="a CSV of Account_ID, Rep_Name: each account locked to that rep")
+    rules.add_argument("--max-accounts", type=_segment_caps, default={}, metavar="E,MM",
+                       help="default account cap of each segment's reps (an empty side: no cap)")
+    rules.add_argument("--max-arr", type=_segment_caps, default={}, metavar="E,MM",
+                       help="default ARR cap of each segment's reps (an empty side: no cap)")
+
+
+def _money(text: str) -> float:
+    value, problem = parse_number(text)
+    if problem or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount of ARR, e.g. 500000 or $500,000")
+    return value
+
+
+def _segment_caps(text: str) -> dict[str, float | None]:
+    """'80,150' → both segments; '80' or '80,' → Enterprise only; ',150' → Mid-Market only."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) > len(SEGMENTS):
+        raise argparse.ArgumentTypeError(f"'{text}' has more than {len(SEGMENTS)} values: give E,MM")
+    return {segment: (_money(part) if part else None) for segment, part in zip(SEGMENTS, parts)}
 
 
 def _weights(text: str) -> Weights:
@@ -96,12 +125,34 @@ def _weights(text: str) -> Weights:
 
 
 def _settings(args, dataset: Dataset) -> Settings:
-    threshold = args.threshold if args.threshold is not None else default_threshold(dataset.employees)
+    threshold = args.threshold if args.threshold is not None else default_threshold(dataset)
     try:
         preferences = Preferences(args.geo, args.preserve, args.high_risk)
+        rules = Rules(lock_arr_at_least=args.lock_arr_at_least, review_arr_at_least=args.review_arr_at_least,
+                      max_accounts=args.max_accounts, max_arr=args.max_arr,
+                      pins=_pins(args.pins) if args.pins else {})
     except ValueError as error:
         raise InputError(str(error)) from None
-    return Settings(threshold, args.weights, preferences)
+    return Settings(threshold, args.weights, preferences, rules)
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """A pins file: a CSV with Account_ID and Rep_Name columns (headers as DATA.md matches them)."""
+    report = Report()
+    table = read_csv(_source(path), report, Limits())
+    if table is None:
+        raise InputError("\n".join(str(m) for m in report.errors))
+    header = [normalize_header(h) for h in table.header]
+    if "account_id" not in header or "rep_name" not in header:
+        raise InputError(f"{path.name}: a pins file needs Account_ID and Rep_Name columns "
+                         f"(found: {', '.join(table.header)})")
+    account, rep = header.index("account_id"), header.index("rep_name")
+    problems = [f"{path.name}, row {number}: an Account_ID and a Rep_Name are both needed"
+                for number, row in zip(table.row_numbers, table.rows)
+                if not row[account].strip() or not row[rep].strip()]
+    if problems:
+        raise InputError("\n".join(problems))
+    return {row[account].strip(): row[rep].strip() for row in table.rows}
 
 
 def _load(args) -> Dataset:
@@ -147,7 +198,7 @@ def run_allocate(args, dataset: Dataset, settings: Settings) -> None:
     if args.audit:
         _write(args.audit, audit_csv(dataset, allocation))
     if args.summary:
-        _write(args.summary, (json.dumps(summary(allocation), indent=2) + "\n").encode())
+        _write(args.summary, (json.dumps(summary(dataset, allocation), indent=2) + "\n").encode())
 
 
 def run_optimize(args, dataset: Dataset, settings: Settings) -> None:
@@ -167,7 +218,7 @@ def run_sensitivity(args, dataset: Dataset, settings: Settings) -> None:
                      "enterprise_accounts", "mid_market_accounts"])
     for p in sensitivity(dataset, settings).points:
         writer.writerow([p.threshold, _blank(p.balanced), _blank(p.custom), _blank(p.deal_size_ratio),
-                         p.enterprise.accounts, p.mid_market.accounts])
+                         p.segments[ENTERPRISE].accounts, p.segments[MID_MARKET].accounts])
     if args.out:
         _write(args.out, buffer.getvalue().encode())
     else:
@@ -179,7 +230,7 @@ COMMANDS = {"allocate": run_allocate, "optimize": run_optimize, "sensitivity": r
 
 # --- output --------------------------------------------------------------------------------
 
-def summary(allocation: Allocation) -> dict:
+def summary(dataset: Dataset, allocation: Allocation) -> dict:
     """The --summary JSON of CLI.md."""
     segments = {}
     for name, segment in allocation.segments.items():
@@ -193,10 +244,20 @@ def summary(allocation: Allocation) -> dict:
         "weights": allocation.settings.weights.as_list(),
         "segments": segments,
         "overall": {"custom": allocation.overall_custom, "balanced": allocation.overall_balanced},
+        "rules": rules_summary(dataset, allocation),
     }
     if allocation.refinement:
         result["refine"] = refine_summary(allocation)
     return result
+
+
+def rules_summary(dataset: Dataset, allocation: Allocation) -> dict:
+    """CLI.md's `rules` block: locks kept, locks not kept, held accounts, accounts unassigned at
+    capacity, and the reps strictly over a cap (by their locks)."""
+    r = allocation.rules
+    return {"locked": r.locked, "locks_not_kept": len(r.locks_not_kept), "held": r.held,
+            "unassigned_at_capacity": r.unassigned_at_capacity,
+            "over_cap_by_locks": sorted({dataset.rep_name[rep] for rep, *_ in r.over_cap_by_locks})}
 
 
 def refine_summary(allocation: Allocation) -> dict:
@@ -261,33 +322,39 @@ AUDIT_COLUMNS = ["segment", "step", "account_id", "account_name", "account_arr",
 
 
 def audit_csv(dataset: Dataset, allocation: Allocation) -> bytes:
-    """One row per eligible rep per step: the whole decision table of every assignment."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(AUDIT_COLUMNS)
-    for step in iter_audit(dataset, allocation):
-        for row in step.rows:
-            writer.writerow([step.segment, step.step, formula_safe(step.account_id),
-                             formula_safe(step.account_name), repr(step.arr), step.segment_reason,
-                             formula_safe(row.rep), repr(row.arr), row.accounts, repr(row.risk_arr),
-                             repr(row.blended), row.geo, row.preserve, repr(row.total),
-                             "yes" if row.winner else "", formula_safe(step.reason) if row.winner else ""])
+    """One row per eligible rep per step (one row for a locked account): the whole decision table
+    of every assignment, then the refinement's changes."""
+    rows = (row for step in iter_audit(dataset, allocation) for row in _step_rows(step))
     if allocation.refinement:
-        _write_refinement_rows(writer, dataset, allocation)
-    return buffer.getvalue().encode("utf-8")
+        rows = itertools.chain(rows, _refinement_rows(dataset, allocation))
+    return csv_bytes(AUDIT_COLUMNS, rows)
 
 
-def _write_refinement_rows(writer, dataset: Dataset, allocation: Allocation) -> None:
+def _step_rows(step):
+    """A step's rows; the reason goes on the winner's row (on the first row if none could win)."""
+    account = [step.segment, step.step, formula_safe(step.account_id), formula_safe(step.account_name),
+               repr(step.arr), step.segment_reason]
+    if not step.rows:  # a locked account: no scoring, one row for the rep it is locked to
+        yield [*account, formula_safe(step.winner), "", "", "", "", "", "", "", "yes", formula_safe(step.reason)]
+        return
+    for k, row in enumerate(step.rows):
+        says = row.winner or (not step.winner and k == 0)
+        yield [*account, formula_safe(row.rep), repr(row.arr), row.accounts, repr(row.risk_arr), repr(row.blended),
+               row.geo, row.preserve, repr(row.total), "yes" if row.winner else "",
+               formula_safe(step.reason) if says else ""]
+
+
+def _refinement_rows(dataset: Dataset, allocation: Allocation):
     """After the greedy's steps, one row per account a refinement change moved, its new rep
     marked as the winner, numbered on from the segment's last greedy step."""
     for step in iter_refinement(dataset, allocation):
-        offset = len(allocation.segments[step.segment].accounts)
+        offset = allocation.segments[step.segment].steps
         for moved in step.accounts:
             book = next(r for r in step.reps if r.rep == moved.to_rep)
-            writer.writerow([step.segment, offset + step.number, formula_safe(moved.account_id),
-                             formula_safe(moved.account_name), repr(moved.arr), f"refinement {step.kind}",
-                             formula_safe(moved.to_rep), repr(book.arr[0]), book.accounts[0],
-                             repr(book.risk_arr[0]), "", "", "", "", "yes", formula_safe(step.reason)])
+            yield [step.segment, offset + step.number, formula_safe(moved.account_id),
+                   formula_safe(moved.account_name), repr(moved.arr), f"refinement {step.kind}",
+                   formula_safe(moved.to_rep), repr(book.arr[0]), book.accounts[0],
+                   repr(book.risk_arr[0]), "", "", "", "", "yes", formula_safe(step.reason)]
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -16,7 +16,9 @@ import pandas as pd
 ENTERPRISE = "Enterprise"
 MID_MARKET = "Mid-Market"
 SEGMENTS = (ENTERPRISE, MID_MARKET)
-SLIDER_STEP = 1000
+MAX_THRESHOLD = 10 ** 8
+STOPS = np.array(sorted(m * 10 ** k for k in range(9) for m in (1, 2, 3, 5, 7) if m * 10 ** k <= MAX_THRESHOLD),
+                 dtype=np.float64)  # every logarithmic slider stop up to 10^8 (§1)
 
 
 def match_key(text: str) -> str:
@@ -54,11 +56,24 @@ class Dataset:
     owner: np.ndarray             # int64 rep index of Original_Rep, -1 if not a rep
     order: np.ndarray             # int64 account indices by ARR desc, Account_ID asc
     fingerprint: str
+    locked: np.ndarray            # bool per account: the optional Locked column (§7)
+    rep_max_accounts: np.ndarray  # float64 per rep, NaN where blank (§7)
+    rep_max_arr: np.ndarray       # float64 per rep, NaN where blank
+    rep_ramp: np.ndarray          # float64 per rep, percent of a full book (100 where blank)
 
     @functools.cached_property
     def has_named_owner(self) -> np.ndarray:
         """Accounts whose Original_Rep is not blank (bool per account), computed once."""
         return np.array([bool(name.strip()) for name in self.original_rep], dtype=bool)
+
+    @functools.cached_property
+    def account_index(self) -> dict[str, int]:
+        """Account position by ID (trimmed, case-insensitive, as IDs are unique), computed once."""
+        return {match_key(account_id): i for i, account_id in enumerate(self.account_id)}
+
+    @property
+    def rep_segment(self) -> np.ndarray:
+        return np.where(self.rep_is_enterprise, ENTERPRISE, MID_MARKET)
 
     @property
     def n_accounts(self) -> int:
@@ -69,9 +84,26 @@ class Dataset:
         return len(self.rep_name)
 
 
+@dataclass(frozen=True)
+class RuleColumns:
+    """The optional rule columns of DATA.md, parsed: Accounts `Locked`; Reps `Max_Accounts`,
+    `Max_ARR` and `Ramp` (in the Reps file's row order)."""
+
+    locked: np.ndarray
+    max_accounts: np.ndarray
+    max_arr: np.ndarray
+    ramp: np.ndarray
+
+    @classmethod
+    def none(cls, n_accounts: int, n_reps: int) -> RuleColumns:
+        blank = np.full(n_reps, np.nan)
+        return cls(np.zeros(n_accounts, dtype=bool), blank, blank.copy(), np.full(n_reps, 100.0))
+
+
 def build_dataset(accounts: pd.DataFrame, reps: pd.DataFrame, *, arr, employees, risk,
-                  has_risk: bool) -> Dataset:
+                  has_risk: bool, rules: RuleColumns | None = None) -> Dataset:
     """Assemble a Dataset from validated text tables and parsed numbers."""
+    rules = rules or RuleColumns.none(len(accounts), len(reps))
     rep_order = sorted(range(len(reps)), key=lambda i: rep_sort_key(reps["Rep_Name"].iloc[i]))
     reps = reps.iloc[rep_order].reset_index(drop=True)
     rep_name = reps["Rep_Name"].to_numpy(dtype=object)
@@ -101,6 +133,10 @@ def build_dataset(accounts: pd.DataFrame, reps: pd.DataFrame, *, arr, employees,
         owner=owner,
         order=processing_order(arr, account_id),
         fingerprint=_fingerprint(accounts, reps),
+        locked=np.asarray(rules.locked, dtype=bool),
+        rep_max_accounts=np.asarray(rules.max_accounts, dtype=np.float64)[rep_order],
+        rep_max_arr=np.asarray(rules.max_arr, dtype=np.float64)[rep_order],
+        rep_ramp=np.asarray(rules.ramp, dtype=np.float64)[rep_order],
     )
 
 
@@ -138,14 +174,33 @@ def is_enterprise(employees: np.ndarray, threshold: float) -> np.ndarray:
     return employees >= threshold
 
 
+def slider_stops(employees: np.ndarray) -> np.ndarray:
+    """§1: the logarithmic stops m × 10^k (m in 1, 2, 3, 5, 7) from the largest stop at or below the
+    smallest employee count (at least 1) to the smallest stop at or above the largest."""
+    low, high = max(float(employees.min()), 1.0), max(float(employees.max()), 1.0)
+    first = STOPS[np.searchsorted(STOPS, low, side="right") - 1]
+    last = STOPS[min(np.searchsorted(STOPS, high, side="left"), len(STOPS) - 1)]
+    return STOPS[(first <= STOPS) & (last >= STOPS)]
+
+
 def slider_range(employees: np.ndarray) -> tuple[int, int]:
-    """Minimum rounded down and maximum rounded up to 1,000 (§1)."""
-    low = math.floor(float(employees.min()) / SLIDER_STEP) * SLIDER_STEP
-    high = math.ceil(float(employees.max()) / SLIDER_STEP) * SLIDER_STEP
-    return int(low), int(high)
+    stops = slider_stops(employees)
+    return int(stops[0]), int(stops[-1])
 
 
-def default_threshold(employees: np.ndarray) -> int:
-    """Median employee count rounded to the nearest 1,000, halves up (§1)."""
-    median = float(np.median(employees))
-    return int(math.floor(median / SLIDER_STEP + 0.5) * SLIDER_STEP)
+def default_threshold(dataset: Dataset) -> int:
+    """§1: the stop nearest the median employee count on a log scale (ties → the lower stop);
+    if it leaves a segment with reps but no accounts, the nearest stop that gives both segments
+    at least one account (if none does, the first)."""
+    employees = dataset.employees
+    stops = slider_stops(employees)
+    distance = np.abs(np.log10(stops) - math.log10(max(float(np.median(employees)), 1.0)))
+    nearest = stops[np.lexsort((stops, distance))]
+    first = int(nearest[0])
+    enterprise_reps, mid_market_reps = dataset.rep_is_enterprise.any(), (~dataset.rep_is_enterprise).any()
+    idles = ((enterprise_reps and not (employees >= first).any())
+             or (mid_market_reps and not (employees < first).any()))
+    if not idles:
+        return first
+    both = [int(stop) for stop in nearest if (employees >= stop).any() and (employees < stop).any()]
+    return both[0] if both else first

@@ -1,4 +1,9 @@
-"""DATA.md "Export": one row per input account, in input order, formula-safe and reproducible."""
+"""DATA.md "Export": one row per input account, in input order, formula-safe and reproducible.
+
+Inert by construction: every text cell and header that a spreadsheet would run as a formula is
+prefixed with `'`, a cell holding a line break is quoted (CSV records end in CR LF, so a lone
+CR counts as one), and numbers stay numbers.
+"""
 from __future__ import annotations
 
 import csv
@@ -11,22 +16,37 @@ import pandas as pd
 
 from .allocation import Allocation
 from .dataset import Dataset
+from .rules import STATUS_TEXT
 
 NUMERIC_COLUMNS = ("ARR", "Num_Employees")
-TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep")
+TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep",
+                "Assignment_Status")
+LINE_END = "\r\n"  # with CR LF as the record end, the csv module quotes any cell holding CR or LF
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters a workbook cannot hold
 FIXED_TIME = datetime.datetime(2000, 1, 1)  # for byte-identical workbooks
 
 
 def export_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
-    """Every original Accounts column (Current_Rep as Original_Rep), then Segment and Assigned_Rep."""
+    """Every original Accounts column (Current_Rep as Original_Rep), then Segment, Assigned_Rep
+    and Assignment_Status (ALLOCATION.md §7)."""
     table = dataset.table.copy()
     for column, values in (("ARR", dataset.arr), ("Num_Employees", dataset.employees)):
         table[column] = values
     table["Segment"] = allocation.segment_names()
     table["Assigned_Rep"] = allocation.assigned_names(dataset)
+    table["Assignment_Status"] = [STATUS_TEXT[status] for status in allocation.status]
     return table
+
+
+def csv_bytes(header: list[str], rows) -> bytes:
+    """A formula-safe CSV: headers neutralised, one record per row even when a cell holds a line break."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=LINE_END)
+    writer.writerow([formula_safe(str(name)) for name in header])
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def formula_safe(text: str) -> str:
@@ -38,12 +58,9 @@ def formula_safe(text: str) -> str:
 
 def export_csv(dataset: Dataset, allocation: Allocation) -> bytes:
     table = export_table(dataset, allocation)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.itertuples(index=False):
-        writer.writerow([_csv_cell(column, value) for column, value in zip(table.columns, row)])
-    return buffer.getvalue().encode("utf-8")
+    columns = list(table.columns)
+    return csv_bytes(columns, ([_csv_cell(column, value) for column, value in zip(columns, row)]
+                               for row in table.itertuples(index=False)))
 
 
 def export_xlsx(dataset: Dataset, allocation: Allocation) -> bytes:
@@ -55,12 +72,12 @@ def export_xlsx(dataset: Dataset, allocation: Allocation) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Assignments"
-    sheet.append(list(table.columns))
+    sheet.append([xlsx_text(str(name)) for name in table.columns])
     for row in table.itertuples(index=False):
         sheet.append([_xlsx_cell(column, value) for column, value in zip(table.columns, row)])
     settings = workbook.create_sheet("Settings")
     for name, value in settings_record(dataset, allocation):
-        settings.append([name, value])
+        settings.append([name, xlsx_text(value) if isinstance(value, str) else value])
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
@@ -79,10 +96,25 @@ def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str,
         ("Preserve owner bonus", s.preferences.preserve),
         ("High-risk threshold", s.preferences.high_risk),
         ("Refine balance", allocation.refinement.objective.title() if allocation.refinement else "Off"),
+        *rules_record(allocation.settings.rules),
         ("Data fingerprint", dataset.fingerprint),
         ("Accounts", dataset.n_accounts),
         ("Reps", dataset.n_reps),
     ]
+
+
+def rules_record(rules) -> list[tuple[str, object]]:
+    """The §7 settings as Settings-sheet rows ("Off" where a rule is not set)."""
+    def amount(value, money=True):
+        return "Off" if value is None else (f"${value:,.0f}" if money else f"{value:,.0f}")
+
+    rows = [("Lock ARR at least", amount(rules.lock_arr_at_least)),
+            ("Review ARR at least", amount(rules.review_arr_at_least))]
+    for segment in ("Enterprise", "Mid-Market"):
+        rows.append((f"{segment} default max accounts", amount(rules.max_accounts.get(segment), money=False)))
+        rows.append((f"{segment} default max ARR", amount(rules.max_arr.get(segment))))
+    pins = "; ".join(f"{account} → {rep}" for account, rep in sorted(rules.pins.items()))
+    return [*rows, ("Pins", pins or "None")]
 
 
 def export_filename(dataset: Dataset, allocation: Allocation, extension: str) -> str:
@@ -108,7 +140,13 @@ def _xlsx_cell(column: str, value):
     text = str(value)
     if column not in TEXT_COLUMNS and PLAIN_NUMBER.match(text):
         return int(text) if text.lstrip("-").isdigit() else float(text)
-    return formula_safe(text)
+    return xlsx_text(text)
+
+
+def xlsx_text(text: str) -> str:
+    """Text a workbook can hold and never runs: formula-safe, and the control characters the
+    format forbids (a CSV may carry them) shown as U+FFFD instead of failing the export."""
+    return XLSX_ILLEGAL.sub("\ufffd", formula_safe(text))
 
 
 def _number_text(value: float) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .rules import scaled
 from .settings import Weights
 
 BANDS = (  # (lowest score in band, name), best first
@@ -68,8 +69,12 @@ class Fairness:
                 "custom": self.custom, "balanced": self.balanced}
 
 
-def segment_fairness(rep_arr, rep_accounts, rep_risk, weights: Weights, has_risk: bool) -> Fairness:
-    """Fairness over all reps of a segment, reps with nothing included."""
+def segment_fairness(rep_arr, rep_accounts, rep_risk, weights: Weights, has_risk: bool,
+                     ramp: np.ndarray | None = None) -> Fairness:
+    """Fairness over all reps of a segment, reps with nothing included; with ramping reps, over
+    their totals scaled to a full book (§7 item 3)."""
+    if ramp is not None:
+        rep_arr, rep_accounts, rep_risk = (scaled(v, ramp) for v in (rep_arr, rep_accounts, rep_risk))
     cvs = (cv_percent(rep_arr), cv_percent(rep_accounts), cv_percent(rep_risk) if has_risk else None)
     scores = tuple(score_from_cv(cv) for cv in cvs)
     return Fairness(*cvs, *scores,
@@ -78,6 +83,8 @@ def segment_fairness(rep_arr, rep_accounts, rep_risk, weights: Weights, has_risk
 
 
 def overall(composites) -> float | None:
-    """Plain mean of the segment composites that are not N/A."""
-    present = [c for c in composites if c is not None]
-    return sum(present) / len(present) if present else None
+    """Plain mean of the segment composites; N/A when any of them is N/A (§3)."""
+    values = list(composites)
+    if not values or any(value is None for value in values):
+        return None
+    return sum(values) / len(values)

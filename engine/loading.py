@@ -19,12 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import ENTERPRISE, MID_MARKET, Dataset, build_dataset, match_key
+from .dataset import ENTERPRISE, MID_MARKET, Dataset, RuleColumns, build_dataset, match_key
 from .report import Report
 
 REP_COLUMNS = ("Rep_Name", "Segment", "Location")
 ACCOUNT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees", "Location")
-OPTIONAL_ACCOUNT_COLUMNS = ("Risk_Score",)
+OPTIONAL_ACCOUNT_COLUMNS = ("Risk_Score", "Locked")
+OPTIONAL_REP_COLUMNS = ("Max_Accounts", "Max_ARR", "Ramp")
+LOCKED_WORDS = {"yes": True, "y": True, "true": True, "1": True, "x": True,
+                "no": False, "n": False, "false": False, "0": False, "": False}
+MAX_ARR = 1e12        # DATA.md: no single account is larger; bigger values only break the arithmetic
+MAX_EMPLOYEES = 1e8
 SEGMENT_NAMES = {
     "enterprise": ENTERPRISE, "ent": ENTERPRISE, "e": ENTERPRISE,
     "mid market": MID_MARKET, "mid-market": MID_MARKET, "midmarket": MID_MARKET, "mm": MID_MARKET,
@@ -323,7 +328,7 @@ def _find_sheet(tables: list[RawTable], column: str) -> RawTable | None:
 # --- validation ----------------------------------------------------------------------------
 
 def _validate(reps: RawTable, accounts: RawTable, report: Report, limits: Limits) -> LoadResult:
-    rep_frame = _columns(reps, REP_COLUMNS, (), report)
+    rep_frame = _columns(reps, REP_COLUMNS, OPTIONAL_REP_COLUMNS, report)
     account_frame = _columns(accounts, ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS, report)
     if rep_frame is None or account_frame is None:
         return LoadResult(None, report)
@@ -333,17 +338,19 @@ def _validate(reps: RawTable, accounts: RawTable, report: Report, limits: Limits
     rep_frame["Segment"] = _segments(reps, rep_frame["Segment"], report)
     _check_unique(reps, rep_frame["Rep_Name"], "Rep_Name", report)
     _check_unique(accounts, account_frame["Account_ID"], "Account_ID", report)
-    arr = _numbers(accounts, account_frame["ARR"], "ARR", report)
-    employees = _numbers(accounts, account_frame["Num_Employees"], "Num_Employees", report)
+    arr = _numbers(accounts, account_frame["ARR"], "ARR", report, MAX_ARR)
+    employees = _numbers(accounts, account_frame["Num_Employees"], "Num_Employees", report, MAX_EMPLOYEES)
     has_risk = "Risk_Score" in account_frame.columns
     risk = _risk_scores(accounts, account_frame["Risk_Score"], report) if has_risk else None
+    rules = _rule_columns(reps, rep_frame, accounts, account_frame, report)
     if not report.ok:
         return LoadResult(None, report)
     if not has_risk:
         report.info("there is no Risk_Score column: the risk weight is set to 0", file=accounts.file)
     _cross_file_warnings(rep_frame, account_frame, reps.file, accounts.file, report)
     dataset = build_dataset(account_frame, rep_frame, arr=arr, employees=employees,
-                            risk=risk if has_risk else np.full(len(arr), np.nan), has_risk=has_risk)
+                            risk=risk if has_risk else np.full(len(arr), np.nan), has_risk=has_risk,
+                            rules=rules)
     return LoadResult(dataset, report)
 
 
@@ -429,13 +436,15 @@ def parse_number(text: str) -> tuple[float | None, str | None]:
     return (-value if negative else value), None
 
 
-def _numbers(table: RawTable, column: pd.Series, name: str, report: Report) -> np.ndarray:
+def _numbers(table: RawTable, column: pd.Series, name: str, report: Report, largest: float) -> np.ndarray:
     problems = _Problems(table, name, report)
     values = np.zeros(len(column))
     for i, text in enumerate(column):
         value, problem = parse_number(text)
         if problem is None and value < 0:
             problem = "is negative; expected 0 or more"
+        elif problem is None and value > largest:
+            problem = f"is larger than {largest:,.0f}, more than any single account has; check the column"
         if problem:
             problems.add(i, text, problem)
         else:
@@ -459,6 +468,76 @@ def _risk_scores(table: RawTable, column: pd.Series, report: Report) -> np.ndarr
         values[i] = value
     problems.flush()
     return values
+
+
+def _rule_columns(reps: RawTable, rep_frame: pd.DataFrame, accounts: RawTable, account_frame: pd.DataFrame,
+                  report: Report) -> RuleColumns:
+    """The optional rule columns of DATA.md; a blank or missing column means "no rule"."""
+    none = RuleColumns.none(len(account_frame), len(rep_frame))
+
+    def column(frame, table, name, parse, default):
+        return parse(table, frame[name], report) if name in frame.columns else default
+
+    return RuleColumns(
+        locked=column(account_frame, accounts, "Locked", _locked, none.locked),
+        max_accounts=column(rep_frame, reps, "Max_Accounts", _max_accounts, none.max_accounts),
+        max_arr=column(rep_frame, reps, "Max_ARR", _max_arr, none.max_arr),
+        ramp=column(rep_frame, reps, "Ramp", _ramps, none.ramp),
+    )
+
+
+def _locked(table: RawTable, column: pd.Series, report: Report) -> np.ndarray:
+    problems = _Problems(table, "Locked", report)
+    values = np.zeros(len(column), dtype=bool)
+    for i, text in enumerate(column):
+        word = LOCKED_WORDS.get(text.strip().casefold())
+        if word is None:
+            problems.add(i, text, "is not yes or no; expected yes, y, true, 1 or x (locked) or no, n, false, "
+                                  "0 or blank (not locked)")
+        else:
+            values[i] = word
+    problems.flush()
+    return values
+
+
+def _bounded_numbers(table: RawTable, column: pd.Series, name: str, report: Report, check) -> np.ndarray:
+    """Optional numbers of a rule column: blank is NaN; `check(value)` names a problem or None."""
+    problems = _Problems(table, name, report)
+    values = np.full(len(column), np.nan)
+    for i, text in enumerate(column):
+        if not text.strip():
+            continue
+        value, problem = parse_number(text)
+        problem = problem or check(value)
+        if problem:
+            problems.add(i, text, problem)
+        else:
+            values[i] = value
+    problems.flush()
+    return values
+
+
+def _max_accounts(table: RawTable, column: pd.Series, report: Report) -> np.ndarray:
+    def check(value):
+        if value < 0 or value != int(value) or value > MAX_EMPLOYEES:
+            return "is not a whole number of accounts; expected e.g. 80, or blank for no cap"
+        return None
+    return _bounded_numbers(table, column, "Max_Accounts", report, check)
+
+
+def _max_arr(table: RawTable, column: pd.Series, report: Report) -> np.ndarray:
+    def check(value):
+        if value < 0 or value > MAX_ARR:
+            return f"is not an ARR cap from 0 to {MAX_ARR:,.0f}; expected e.g. 5,000,000, or blank for no cap"
+        return None
+    return _bounded_numbers(table, column, "Max_ARR", report, check)
+
+
+def _ramps(table: RawTable, column: pd.Series, report: Report) -> np.ndarray:
+    def check(value):
+        return None if 1 <= value <= 100 else "is not a ramp from 1 to 100 (percent of a full book; blank = 100)"
+    values = _bounded_numbers(table, column, "Ramp", report, check)
+    return np.where(np.isnan(values), 100.0, values)
 
 
 def _segments(table: RawTable, column: pd.Series, report: Report) -> pd.Series:

@@ -8,8 +8,9 @@ import numpy as np
 
 from . import kernels
 from .allocation import Allocation, allocate, allocate_reference, effective_settings, high_risk_mask, segment_inputs
-from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, is_enterprise
+from .dataset import SEGMENTS, Dataset, is_enterprise
 from .progress import Progress, chunks, report
+from .rules import resolve_rules
 from .settings import Settings, Weights
 
 TIE_TOLERANCE = 1e-9
@@ -18,28 +19,32 @@ CHUNK = 256  # triples between progress reports
 
 @dataclass(frozen=True)
 class BalancedScores:
+    """Overall Balanced and each segment's, keyed by segment name."""
+
     overall: float | None
-    enterprise: float | None
-    mid_market: float | None
+    segments: dict[str, float | None]
 
     @classmethod
     def of(cls, allocation: Allocation) -> BalancedScores:
-        return cls(allocation.overall_balanced, allocation.segments[ENTERPRISE].fairness.balanced,
-                   allocation.segments[MID_MARKET].fairness.balanced)
+        return cls(allocation.overall_balanced, {name: s.fairness.balanced for name, s in allocation.segments.items()})
 
     def as_dict(self) -> dict:
-        return {"overall": self.overall, ENTERPRISE: self.enterprise, MID_MARKET: self.mid_market}
+        return {"overall": self.overall, **self.segments}
 
 
 @dataclass(frozen=True)
 class Optimization:
-    """Recommended weights and their scores beside the current ones; never applied by itself."""
+    """Recommended weights and their scores beside the current ones; never applied by itself.
+    `success` is False (and `message` says why) when no triple has an Overall score: then
+    `weights` are the current ones and nothing is recommended."""
 
     weights: Weights
     balanced: BalancedScores
     current_weights: Weights
     current: BalancedScores
     evaluated: int
+    success: bool = True
+    message: str = ""
 
 
 def weight_triples(has_risk: bool) -> np.ndarray:
@@ -51,8 +56,6 @@ def weight_triples(has_risk: bool) -> np.ndarray:
 
 def best_triple(triples: np.ndarray, scores: np.ndarray, current: Weights) -> int:
     """Highest score; within 1e-9 → closest to current (L1) → larger ARR → larger accounts."""
-    if np.all(np.isnan(scores)):
-        return _index_of(triples, current)
     top = np.nanmax(scores)
     candidates = np.flatnonzero(scores >= top - TIE_TOLERANCE)
     distance = np.abs(triples[candidates] - np.array(current.as_list())).sum(axis=1)
@@ -83,13 +86,17 @@ def optimize_weights_reference(dataset: Dataset, settings: Settings) -> Optimiza
 
 
 def _segment_scorers(dataset: Dataset, settings: Settings):
-    """Per segment, a function from a block of weight fractions to Balanced scores."""
+    """Per segment that has reps or accounts, a function from a block of weight fractions to
+    Balanced scores (with the rules of §7; NaN throughout for a segment without reps)."""
     enterprise = is_enterprise(dataset.employees, settings.threshold)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
     prefs = settings.preferences
     scorers = []
     for name in SEGMENTS:
-        s = segment_inputs(dataset, name, enterprise, high)
+        s = segment_inputs(dataset, name, enterprise, high, rules)
+        if len(s.reps) == 0 and len(s.accounts) == 0:
+            continue
         if len(s.reps) == 0:
             scorers.append(lambda block: np.full(len(block), np.nan))
             continue
@@ -99,33 +106,30 @@ def _segment_scorers(dataset: Dataset, settings: Settings):
 
 def _balanced_for_weights(block: np.ndarray, s, prefs, has_risk: bool) -> np.ndarray:
     with kernels.PARALLEL:
-        return kernels.balanced_for_weights(block, *s.kernel_arrays(), prefs.geo, prefs.preserve,
-                                            s.targets.arr, s.targets.accounts, s.targets.risk, has_risk)
+        return kernels.balanced_for_weights(block, s.arrays, prefs.geo, prefs.preserve, s.targets, has_risk)
 
 
 def _overall(segment_scores: list[np.ndarray]) -> np.ndarray:
-    """Plain mean of the segment scores that are not N/A, per triple."""
-    stacked = np.vstack(segment_scores)
-    present = ~np.isnan(stacked)
-    count = present.sum(axis=0)
-    total = np.where(present, stacked, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    """§3 Overall per triple: the mean of the segments' scores, NaN when any of them is NaN
+    (a dataset always has accounts, so some segment is there)."""
+    return np.vstack(segment_scores).mean(axis=0)
 
 
 def _result(dataset, settings, triples, scores, allocator) -> Optimization:
+    current = BalancedScores.of(allocator(dataset, settings))
+    if np.all(np.isnan(scores)):
+        return Optimization(settings.weights, current, settings.weights, current, len(triples), success=False,
+                            message=f"Overall is N/A at threshold {settings.threshold:,} for every weight "
+                                    f"combination (a segment has reps but no accounts, or accounts but no "
+                                    f"reps): move the threshold first.")
     best = Weights(*map(int, triples[best_triple(triples, scores, settings.weights)]))
     return Optimization(
         weights=best,
         balanced=BalancedScores.of(allocator(dataset, settings.with_weights(best))),
         current_weights=settings.weights,
-        current=BalancedScores.of(allocator(dataset, settings)),
+        current=current,
         evaluated=len(triples),
     )
-
-
-def _index_of(triples: np.ndarray, weights: Weights) -> int:
-    return int(np.flatnonzero((triples == weights.as_list()).all(axis=1))[0])
 
 
 def _nan(value: float | None) -> float:

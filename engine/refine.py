@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .allocation import Allocation, SegmentAllocation, segment_inputs, segment_result
+from . import kernels
+from .allocation import Allocation, SegmentAllocation, SegmentInputs, inputs_of, overall_of, segment_result
 from .dataset import Dataset
-from .fairness import Fairness, overall
-from .refine_kernel import MOVE, refine_segment
+from .fairness import Fairness
+from .refine_kernel import MIN_GAIN, MOVE, refine_segment
 
 BALANCED = "balanced"
 CUSTOM = "custom"
@@ -80,24 +81,24 @@ class Refinement:
     kept_after = property(lambda self: self._sum("kept_after"))
 
 
-def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED) -> Allocation:
-    """The greedy allocation improved by moves and swaps; `refinement` says what changed."""
+def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED, min_gain: float = MIN_GAIN) -> Allocation:
+    """The greedy allocation improved by moves and swaps of at least `min_gain` points each;
+    `refinement` says what changed. Locked and unplaced accounts stay where they are and no rep
+    is taken over a cap (§7 item 5)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"refine objective must be one of {OBJECTIVES}, got {objective!r}")
     started = time.perf_counter()
     assigned = greedy.assigned.copy()
     segments, refinements = {}, {}
     for name, segment in greedy.segments.items():
-        segments[name], refinements[name] = _refine_segment(dataset, greedy, segment, objective)
+        segments[name], refinements[name] = _refine_segment(dataset, greedy, segment, objective, min_gain)
         assigned[segment.accounts] = segments[name].winners
-    composites = [s.fairness for s in segments.values()]
     refinement = Refinement(objective, greedy, refinements, time.perf_counter() - started)
     return Allocation(
-        settings=greedy.settings, assigned=assigned, enterprise=greedy.enterprise,
+        settings=greedy.settings, assigned=assigned, status=greedy.status, enterprise=greedy.enterprise,
         high_risk=greedy.high_risk, segments=segments,
-        overall_custom=overall(f.custom for f in composites),
-        overall_balanced=overall(f.balanced for f in composites),
-        warnings=greedy.warnings, refinement=refinement,
+        overall_custom=overall_of(segments, "custom"), overall_balanced=overall_of(segments, "balanced"),
+        warnings=greedy.warnings, rules=greedy.rules, refinement=refinement,
     )
 
 
@@ -109,27 +110,45 @@ def objective_weights(segment: SegmentAllocation, objective: str, weights) -> np
 
 
 def _refine_segment(dataset: Dataset, greedy: Allocation, segment: SegmentAllocation,
-                    objective: str) -> tuple[SegmentAllocation, SegmentRefinement]:
-    inputs = segment_inputs(dataset, segment.name, greedy.enterprise, greedy.high_risk)
-    local = np.searchsorted(segment.reps, segment.winners)
+                    objective: str, min_gain: float) -> tuple[SegmentAllocation, SegmentRefinement]:
+    """Refine one segment's placed accounts (held and unplaced ones stay out of every book)."""
+    inputs = inputs_of(dataset, greedy, segment.name)
+    holder = greedy.assigned[inputs.accounts]  # processing order
+    before = np.where(holder >= 0, np.searchsorted(segment.reps, holder), -1)
+    placed = np.flatnonzero(holder >= 0)
     weight = objective_weights(segment, objective, greedy.settings.weights)
     log = np.empty((0, 5), dtype=np.int64)
     cvs = np.empty((0, 3))
-    if len(segment.reps) > 1 and weight.sum() > 0:
-        refined = local.copy()
-        log, cvs = refine_segment(inputs.arr, inputs.high, inputs.group, inputs.owner, inputs.rep_group,
-                                  inputs.group_start, inputs.group_reps, refined, weight)
+    refined = before.copy()
+    if len(segment.reps) > 1 and weight.sum() > 0 and len(placed):
+        books = refined[placed].copy()
+        log, cvs = refine_segment(kernels.select(inputs.arrays, placed), books, weight, min_gain)
+        refined[placed] = books
+        log[:, 1:3] = np.where(log[:, 1:3] >= 0, placed[np.maximum(log[:, 1:3], 0)], -1)
         result = segment_result(inputs, refined, greedy.settings.weights, dataset.has_risk)
-        if _score(result.fairness, objective) < _score(segment.fairness, objective):
-            log, cvs = log[:0], cvs[:0]  # rounding in the kernel's running sums: keep the greedy's
+        if not _kept_promises(result, segment, objective, inputs):
+            log, cvs = log[:0], cvs[:0]
     if len(log) == 0:
-        refined, result = local, segment
+        refined, result = before, segment
     return result, SegmentRefinement(
         name=segment.name, log=_dataset_indices(log, inputs), cvs=cvs,
         before=segment.fairness,
-        geo_before=_geo_matches(inputs, local), geo_after=_geo_matches(inputs, refined),
-        kept_before=_owners_kept(inputs, local), kept_after=_owners_kept(inputs, refined),
+        geo_before=_geo_matches(inputs, before), geo_after=_geo_matches(inputs, refined),
+        kept_before=_owners_kept(inputs, before), kept_after=_owners_kept(inputs, refined),
     )
+
+
+def _kept_promises(result: SegmentAllocation, greedy: SegmentAllocation, objective: str,
+                   inputs: SegmentInputs) -> bool:
+    """Whether the refined books really score no lower and break no cap the greedy's kept:
+    rounding in the kernel's running sums could, rarely, let either slip; then the greedy's stay."""
+    if _score(result.fairness, objective) < _score(greedy.fairness, objective):
+        return False
+    for totals, before, caps in ((result.rep_accounts, greedy.rep_accounts, inputs.max_accounts),
+                                 (result.rep_arr, greedy.rep_arr, inputs.max_arr)):
+        if np.any((totals > caps) & (totals > before)):
+            return False
+    return True
 
 
 def _score(fairness: Fairness, objective: str) -> float:
@@ -148,15 +167,16 @@ def _dataset_indices(log: np.ndarray, inputs) -> np.ndarray:
 
 
 def _geo_matches(inputs, local: np.ndarray) -> int:
+    """Placed accounts (local ≥ 0) whose rep sits in their location."""
     if len(inputs.reps) == 0:
         return 0
-    return int(((inputs.group >= 0) & (inputs.rep_group[local] == inputs.group)).sum())
+    return int(((local >= 0) & (inputs.group >= 0) & (inputs.rep_group[np.maximum(local, 0)] == inputs.group)).sum())
 
 
 def _owners_kept(inputs, local: np.ndarray) -> int:
     if len(inputs.reps) == 0:
         return 0
-    return int((inputs.owner == local).sum())
+    return int(((local >= 0) & (inputs.owner == local)).sum())
 
 
 def replay(greedy: Allocation, refinement: Refinement, upto: dict[str, int] | None = None) -> np.ndarray:

@@ -28,6 +28,7 @@ class RepScore:
     geo: float
     preserve: float
     total: float
+    fits: bool = True  # within its caps after taking the account (§7)
 
 
 def need(target: float, current: float) -> float:

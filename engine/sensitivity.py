@@ -1,15 +1,17 @@
-"""ALLOCATION.md §5: Overall scores and the deal-size ratio at every slider stop."""
+"""ALLOCATION.md §5: Overall scores and the deal-size ratio at every threshold that changes the split."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import kernels
 from .allocation import Allocation, allocate_reference, effective_settings, high_risk_mask, segment_inputs
-from .dataset import ENTERPRISE, MID_MARKET, SLIDER_STEP, Dataset, slider_range
+from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, slider_range
 from .fairness import overall
 from .progress import Progress, chunks, report
+from .rules import resolve_rules
 from .settings import Settings, Weights
 
 MAX_POINTS = 400
@@ -30,17 +32,25 @@ class SegmentPoint:
     def accounts_per_rep(self) -> float | None:
         return self.accounts / self.reps if self.reps else None
 
+    @property
+    def empty_on_one_side(self) -> bool:
+        """Reps but no accounts (they would sit idle), or accounts but no reps."""
+        return (self.reps > 0) != (self.accounts > 0)
+
 
 @dataclass(frozen=True)
 class SensitivityPoint:
-    """One threshold; scores and ratio are None (N/A) where either segment is empty."""
+    """One threshold; scores and ratio are None (N/A) where a segment is empty on one side."""
 
     threshold: int
     balanced: float | None
     custom: float | None
     deal_size_ratio: float | None
-    enterprise: SegmentPoint
-    mid_market: SegmentPoint
+    segments: dict[str, SegmentPoint]
+
+    @property
+    def empty_segments(self) -> list[str]:
+        return [name for name, s in self.segments.items() if s.empty_on_one_side]
 
 
 @dataclass(frozen=True)
@@ -51,13 +61,18 @@ class Sensitivity:
 
 
 def sensitivity_thresholds(employees: np.ndarray, current: int, max_points: int = MAX_POINTS) -> list[int]:
-    """Every slider stop; beyond `max_points`, evenly spaced stops plus the current threshold."""
+    """Each distinct employee count inside the slider range (the split changes only there), both
+    ends and the current threshold; beyond `max_points`, spread evenly on a log scale."""
     low, high = slider_range(employees)
-    stops = np.arange(low, high + SLIDER_STEP, SLIDER_STEP, dtype=np.int64)
-    if len(stops) > max_points:
-        picks = np.unique(np.round(np.linspace(0, len(stops) - 1, max_points - 1)).astype(np.int64))
-        stops = stops[picks]
-    return sorted(set(stops.tolist()) | {int(current)})
+    counts = np.unique(np.ceil(employees))
+    points = np.unique(np.concatenate([counts[(counts >= low) & (counts <= high)], [low, high]]))
+    if len(points) > max_points:
+        logs = np.log10(points)
+        wanted = np.linspace(logs[0], logs[-1], max_points - 1)
+        nearest = np.clip(np.searchsorted(logs, wanted), 1, len(points) - 1)
+        nearest -= (wanted - logs[nearest - 1]) < (logs[nearest] - wanted)
+        points = points[np.unique(nearest)]
+    return sorted({int(p) for p in points} | {low, high, int(current)})
 
 
 def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None) -> Sensitivity:
@@ -65,19 +80,21 @@ def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None)
     settings = effective_settings(dataset, settings)
     thresholds = np.array(sensitivity_thresholds(dataset.employees, settings.threshold), dtype=np.float64)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
     everyone = np.ones(dataset.n_accounts, dtype=bool)
-    e = segment_inputs(dataset, ENTERPRISE, everyone, high)
-    m = segment_inputs(dataset, MID_MARKET, ~everyone, high)
+    inputs = [segment_inputs(dataset, name, everyone if name == ENTERPRISE else ~everyone, high, rules)
+              for name in SEGMENTS]
     prefs = settings.preferences
-    rows = np.empty((len(thresholds), 8))
+    weights = kernels.Prefs(*settings.weights.fractions(), prefs.geo, prefs.preserve)
+    rows = np.empty((len(thresholds), 4 * len(SEGMENTS)))
     for start, stop in chunks(len(thresholds), CHUNK):
         with kernels.PARALLEL:
             rows[start:stop] = kernels.scores_at_thresholds(
-                thresholds[start:stop], dataset.employees[dataset.order], e.arr, e.high,
-                *e.kernel_arrays()[2:], *m.kernel_arrays()[2:], *settings.weights.fractions(),
-                prefs.geo, prefs.preserve, dataset.has_risk)
+                thresholds[start:stop], dataset.employees[dataset.order], *(i.arrays for i in inputs), weights,
+                dataset.has_risk)
         report(progress, stop / len(thresholds))
-    points = [_point(int(t), row, len(e.reps), len(m.reps)) for t, row in zip(thresholds, rows)]
+    reps = [len(i.reps) for i in inputs]
+    points = [_point(int(t), row, reps) for t, row in zip(thresholds, rows)]
     return Sensitivity(points, settings.threshold, settings.weights)
 
 
@@ -92,23 +109,30 @@ def sensitivity_reference(dataset: Dataset, settings: Settings) -> Sensitivity:
 
 def point_of(allocation: Allocation) -> SensitivityPoint:
     """The sensitivity point of an allocation already made (the current threshold's point)."""
-    e, m = allocation.segments[ENTERPRISE], allocation.segments[MID_MARKET]
-    row = [e.fairness.balanced, e.fairness.custom, len(e.accounts), e.arr,
-           m.fairness.balanced, m.fairness.custom, len(m.accounts), m.arr]
+    row = []
+    for name in SEGMENTS:
+        s = allocation.segments[name]
+        row += [s.fairness.balanced, s.fairness.custom, len(s.accounts), s.arr]
     return _point(allocation.settings.threshold, np.array([np.nan if v is None else v for v in row]),
-                  len(e.reps), len(m.reps))
+                  [len(allocation.segments[name].reps) for name in SEGMENTS])
 
 
-def _point(threshold: int, row: np.ndarray, enterprise_reps: int, mid_market_reps: int) -> SensitivityPoint:
-    e = SegmentPoint(int(row[2]), float(row[3]), enterprise_reps)
-    m = SegmentPoint(int(row[6]), float(row[7]), mid_market_reps)
-    if e.accounts == 0 or m.accounts == 0:
-        return SensitivityPoint(threshold, None, None, None, e, m)
-    mid_average = m.arr / m.accounts
-    ratio = (e.arr / e.accounts) / mid_average if mid_average > 0 else None
-    return SensitivityPoint(threshold, overall(_present(row[[0, 4]])), overall(_present(row[[1, 5]])),
-                            ratio, e, m)
+def _point(threshold: int, row: np.ndarray, reps: list[int]) -> SensitivityPoint:
+    """A kernel row (balanced, custom, accounts, ARR per segment) as a point; Overall as §3 says."""
+    segments = {name: SegmentPoint(int(row[4 * k + 2]), float(row[4 * k + 3]), reps[k])
+                for k, name in enumerate(SEGMENTS)}
+    present = [k for k, s in enumerate(segments.values()) if s.reps or s.accounts]
+    scores = [overall(_value(row[4 * k + column]) for k in present) for column in (0, 1)]
+    return SensitivityPoint(threshold, *scores, _deal_size_ratio(segments), segments)
 
 
-def _present(values: np.ndarray) -> list[float | None]:
-    return [None if np.isnan(v) else float(v) for v in values]
+def _deal_size_ratio(segments: dict[str, SegmentPoint]) -> float | None:
+    """Enterprise average ARR ÷ Mid-Market average ARR, when both have accounts."""
+    e, m = segments[ENTERPRISE], segments[MID_MARKET]
+    if e.accounts == 0 or m.accounts == 0 or m.arr == 0:
+        return None
+    return (e.arr / e.accounts) / (m.arr / m.accounts)
+
+
+def _value(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)

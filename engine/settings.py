@@ -1,7 +1,9 @@
 """Settings of one allocation run: frozen, validated once, shared by CLI, dashboard and tests."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from .rules import Rules
 
 DEFAULT_GEO_BONUS = 0.05
 DEFAULT_PRESERVE_BONUS = 0.05
@@ -87,14 +89,18 @@ class Preferences:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a user chooses: threshold, weights and preferences."""
+    """Everything a user chooses: threshold, weights, preferences and the rules of §7."""
 
     threshold: int
     weights: Weights = field(default_factory=Weights)
     preferences: Preferences = field(default_factory=Preferences)
+    rules: Rules = field(default_factory=Rules)
 
     def with_weights(self, weights: Weights) -> Settings:
-        return Settings(self.threshold, weights, self.preferences)
+        return replace(self, weights=weights)
 
     def with_threshold(self, threshold: int) -> Settings:
-        return Settings(threshold, self.weights, self.preferences)
+        return replace(self, threshold=threshold)
+
+    def with_rules(self, rules: Rules) -> Settings:
+        return replace(self, rules=rules)

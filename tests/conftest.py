@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import Settings, Source, Weights, load_csvs
+from engine.rules import Rules
 from engine.settings import Preferences
 
 # The dashboard reads its configuration once, from the environment: give the test run its own
@@ -19,11 +20,14 @@ os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="territory-slicer-tes
 DATA = Path(__file__).parent / "data"
 ACCOUNT_HEADER = ["Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees", "Location",
                   "Risk_Score"]
+REP_HEADER = ["Rep_Name", "Segment", "Location"]
+RULE_ACCOUNT_HEADER = [*ACCOUNT_HEADER, "Locked"]
+RULE_REP_HEADER = [*REP_HEADER, "Max_Accounts", "Max_ARR", "Ramp"]
 
 
 def csv_bytes(header: list[str], rows: list[list], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")  # quotes cells holding CR too
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode(encoding)
@@ -37,16 +41,31 @@ def rep(name, segment="Enterprise", location="YY") -> list:
     return [name, segment, location]
 
 
-def load(accounts: list[list], reps: list[list], account_header=ACCOUNT_HEADER):
+def ruled_account(account_id, arr, locked="", **fields) -> list:
+    """An account row with the optional Locked column (ALLOCATION.md §7)."""
+    return [*account(account_id, arr, **fields), locked]
+
+
+def ruled_rep(name, segment="Enterprise", location="YY", max_accounts="", max_arr="", ramp="") -> list:
+    """A rep row with the optional Max_Accounts, Max_ARR and Ramp columns."""
+    return [name, segment, location, max_accounts, max_arr, ramp]
+
+
+def load(accounts: list[list], reps: list[list], account_header=ACCOUNT_HEADER, rep_header=REP_HEADER):
     """A Dataset from rows; fails the test if the loader refuses them."""
-    result = load_csvs(Source("reps.csv", csv_bytes(["Rep_Name", "Segment", "Location"], reps)),
+    result = load_csvs(Source("reps.csv", csv_bytes(rep_header, reps)),
                        Source("accounts.csv", csv_bytes(account_header, accounts)))
     assert result.ok, [str(m) for m in result.report.errors]
     return result.dataset
 
 
-def settings(threshold=0, weights=(34, 33, 33), geo=0.05, preserve=0.05, high_risk=70) -> Settings:
-    return Settings(threshold, Weights(*weights), Preferences(geo, preserve, high_risk))
+def load_ruled(accounts: list[list], reps: list[list]):
+    """A Dataset from ruled_account and ruled_rep rows."""
+    return load(accounts, reps, RULE_ACCOUNT_HEADER, RULE_REP_HEADER)
+
+
+def settings(threshold=0, weights=(34, 33, 33), geo=0.05, preserve=0.05, high_risk=70, rules=None) -> Settings:
+    return Settings(threshold, Weights(*weights), Preferences(geo, preserve, high_risk), rules or Rules())
 
 
 @pytest.fixture

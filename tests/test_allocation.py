@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from engine import allocate, allocate_reference
-from engine.dataset import default_threshold, slider_range
+from engine.dataset import default_threshold, slider_range, slider_stops
 from engine.scoring import total_score
 
 from .conftest import account, load, rep, settings
@@ -67,7 +67,7 @@ def test_example_7_risk_only_weights(run):
              [rep("H1"), rep("H2")])
     a = run(d, settings(weights=(0, 0, 100), **NO_BONUS))
     assert names(d, a) == ["H1", "H2", "H2"]
-    assert a.segments["Enterprise"].targets.risk == 90.0
+    assert list(a.segments["Enterprise"].targets[2]) == [90.0, 90.0]
 
 
 def test_example_8_sign_aware_totals():
@@ -117,7 +117,7 @@ def test_blank_risk_is_not_high_risk():
     d = load([account("A1", 100, risk=""), account("A2", 50, risk=95)], [rep("R")])
     a = allocate(d, settings())
     assert list(a.high_risk) == [False, True]
-    assert a.segments["Enterprise"].targets.risk == 50.0
+    assert list(a.segments["Enterprise"].targets[2]) == [50.0]
 
 
 def test_missing_risk_column_forces_risk_weight_to_zero():
@@ -129,17 +129,39 @@ def test_missing_risk_column_forces_risk_weight_to_zero():
     assert a.segments["Enterprise"].fairness.risk is None
 
 
-def test_slider_range_and_default_threshold():
-    employees = np.array([450.0, 1200.0, 2600.0, 53_001.0])
-    assert slider_range(employees) == (0, 54_000)
-    assert default_threshold(employees) == 2000          # median 1,900 → nearest 1,000
-    assert default_threshold(np.array([1500.0])) == 2000  # halves round up
-    assert default_threshold(np.array([1499.0])) == 1000
+def with_employees(*counts, reps=None):
+    reps = reps or [rep("E1"), rep("M1", "MM")]
+    return load([account(f"A{i}", 100, employees=n) for i, n in enumerate(counts)], reps)
+
+
+def test_slider_stops_are_logarithmic_from_the_smallest_to_the_largest_count():
+    assert list(slider_stops(np.array([450.0, 1200.0, 2600.0, 53_001.0]))) == [
+        300, 500, 700, 1000, 2000, 3000, 5000, 7000, 10_000, 20_000, 30_000, 50_000, 70_000]
+    assert slider_range(np.array([2.0, 5.0, 100.0])) == (2, 100)          # a reseller list
+    assert slider_range(np.array([51.0, 2_000_000.0])) == (50, 2_000_000)  # the Fortune 500
+    assert slider_range(np.array([0.0, 0.4])) == (1, 1)                    # at least 1
+
+
+def test_default_threshold_is_the_stop_nearest_the_median_on_a_log_scale():
+    assert default_threshold(with_employees(450, 1200, 2600, 53_001)) == 2000  # median 1,900
+    assert default_threshold(with_employees(2, 3, 5, 8, 10, 20, 40, 60, 100)) == 10
+    assert default_threshold(with_employees(1400)) == 1000   # log 3.15 is nearer 3.0 than 3.30
+    assert default_threshold(with_employees(1500)) == 2000   # log 3.18 is nearer 3.30 than 3.0
+
+
+def test_default_threshold_never_idles_a_team_when_a_stop_avoids_it():
+    # The median (100) is the smallest count: at 100 every account is Enterprise and the
+    # Mid-Market rep would sit idle; 200 is the nearest stop that gives both teams accounts.
+    assert default_threshold(with_employees(100, 100, 100, 5000)) == 200
+    # Without Mid-Market reps nobody idles at 100.
+    assert default_threshold(with_employees(100, 100, 100, 5000, reps=[rep("E1")])) == 100
+    # No stop gives both segments an account: the first rule's stop stays.
+    assert default_threshold(with_employees(70, 70)) == 70
 
 
 def test_arr_conserved_and_targets_per_segment(fixture12):
     a = allocate(fixture12, settings(threshold=5000))
     ent = a.segments["Enterprise"]
-    assert ent.targets.arr == pytest.approx(3_280_000 / 3)
-    assert ent.targets.accounts == 2.0
+    assert ent.targets[0] == pytest.approx([3_280_000 / 3] * 3)
+    assert list(ent.targets[1]) == [2.0] * 3
     assert sum(s.rep_arr.sum() for s in a.segments.values()) == fixture12.arr.sum()

@@ -84,7 +84,7 @@ def test_sensitivity_csv_with_empty_cells_for_na(tmp_path):
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["threshold", "balanced", "custom", "deal_size_ratio", "enterprise_accounts",
                        "mid_market_accounts"]
-    assert rows[1][:4] == ["0", "", "", ""]
+    assert rows[1][:4] == ["700", "", "", ""]  # every account Enterprise: the Mid-Market team idles
     assert cli("sensitivity", *FIXTURE, "--out", str(tmp_path / "s.csv")).returncode == 0
     assert (tmp_path / "s.csv").read_text().startswith("threshold,")
 
@@ -136,3 +136,45 @@ def test_warnings_go_to_stderr_and_keep_status_0():
 def test_default_is_demo_data_from_any_directory(tmp_path):
     result = cli("allocate", cwd=tmp_path)
     assert result.returncode == 0 and "2,000 accounts, 24 reps" in result.stdout
+
+
+# --- rules (CLI.md "Rules, rebalance and column mapping") -------------------------------------
+
+def test_rule_flags_pins_and_the_summary_rules_block(tmp_path):
+    pins, summary, out, audit = tmp_path / "pins.csv", tmp_path / "s.json", tmp_path / "o.csv", tmp_path / "a.csv"
+    pins.write_text("account id,Rep Name\nACC-010,Eve Davis\n")
+    result = cli("allocate", *FIXTURE, *KNOWN, "--lock-arr-at-least", "$700,000", "--review-arr-at-least", "590000",
+                 "--max-accounts", ",1", "--pins", str(pins), "--summary", str(summary), "--out", str(out),
+                 "--audit", str(audit))
+    assert result.returncode == 0, result.stderr
+    rules = json.loads(summary.read_text())["rules"]
+    # ACC-002 ($750,000) is locked to its owner Bob and ACC-010 pinned to Eve; ACC-003 ($600,000)
+    # is held. Mid-Market reps take one account each: Eve holds the pin already, so of the six
+    # Mid-Market accounts two find room (David, Frank) and three stay unassigned.
+    assert rules == {"locked": 2, "locks_not_kept": 0, "held": 1, "unassigned_at_capacity": 3,
+                     "over_cap_by_locks": []}
+    status = {r["Account_ID"]: r["Assignment_Status"] for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert status["ACC-002"] == status["ACC-010"] == "Locked" and status["ACC-003"] == "Held for review"
+    assert list(status.values()).count("Unassigned: every rep is at capacity") == 3
+    locked_rows = [r for r in csv.DictReader(io.StringIO(audit.read_text())) if r["reason"].startswith("Locked")]
+    assert [(r["account_id"], r["rep"], r["reason"]) for r in locked_rows] == [
+        ("ACC-002", "Bob Smith", "Locked to its owner: ARR ≥ $700,000."),
+        ("ACC-010", "Eve Davis", "Locked to Eve Davis: pinned by you.")]
+    assert "stay unassigned: every rep of the segment is at capacity" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-accounts", "1,2,3"], "has more than 2 values"),
+    (["--lock-arr-at-least", "lots"], "is not an amount of ARR"),
+])
+def test_bad_rule_flags_exit_2(args, message):
+    result = cli("allocate", *FIXTURE, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_pins_file_without_its_columns_is_refused(tmp_path):
+    pins = tmp_path / "pins.csv"
+    pins.write_text("Account,Owner\nACC-010,Eve Davis\n")
+    result = cli("allocate", *FIXTURE, "--pins", str(pins))
+    assert result.returncode == 2
+    assert "pins.csv: a pins file needs Account_ID and Rep_Name columns (found: Account, Owner)" in result.stderr

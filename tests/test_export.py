@@ -2,12 +2,16 @@
 import csv
 import io
 
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from engine import allocate
 from engine.export import export_csv, export_filename, export_xlsx, formula_safe
+from engine.rules import Rules
 
-from .conftest import ACCOUNT_HEADER, load, rep, settings
+from .conftest import ACCOUNT_HEADER, load, load_ruled, rep, ruled_account, ruled_rep, settings
 
 HEADER = ["Industry", *[h if h != "Original_Rep" else "Current_Rep" for h in ACCOUNT_HEADER]]
 
@@ -24,11 +28,23 @@ def rows_of(data: bytes):
     return list(csv.reader(io.StringIO(data.decode("utf-8"))))
 
 
-def test_columns_in_original_order_current_rep_renamed_plus_segment_and_assigned():
+def test_columns_in_original_order_current_rep_renamed_plus_segment_assigned_and_status():
     d = dataset()
     header = rows_of(export_csv(d, allocate(d, settings(threshold=500))))[0]
     assert header == ["Industry", "Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees",
-                      "Location", "Risk_Score", "Segment", "Assigned_Rep"]
+                      "Location", "Risk_Score", "Segment", "Assigned_Rep", "Assignment_Status"]
+
+
+def test_assignment_status_says_what_happened_to_each_account():
+    accounts = [ruled_account("X", 500, locked="yes", owner="A"), ruled_account("Y", 400),
+                ruled_account("Z", 300), ruled_account("S", 50, employees=10)]
+    d = load_ruled(accounts, [ruled_rep("A", max_accounts=1), ruled_rep("B")])
+    a = allocate(d, settings(threshold=500, rules=Rules(review_arr_at_least=350)))
+    assert [r[-1] for r in rows_of(export_csv(d, a))[1:]] == [
+        "Locked", "Held for review", "Assigned", "Unassigned: no reps"]
+    capped = load_ruled(accounts[:3], [ruled_rep("A", max_accounts=1), ruled_rep("B", max_accounts=1)])
+    statuses = [r[-1] for r in rows_of(export_csv(capped, allocate(capped, settings(threshold=500))))[1:]]
+    assert statuses == ["Locked", "Assigned", "Unassigned: every rep is at capacity"]
 
 
 def test_one_row_per_account_in_input_order_with_formula_safety():
@@ -95,3 +111,46 @@ def test_a_refined_export_says_so_and_holds_the_refined_assignment(demo):
     plain_book = load_workbook(io.BytesIO(export_xlsx(demo, greedy)))
     plain = {row[0].value: row[1].value for row in plain_book["Settings"].iter_rows()}
     assert plain["Refine balance"] == "Off"
+
+
+def hostile_dataset(header_extra: str, cells: list[str]):
+    header = [*ACCOUNT_HEADER, header_extra]
+    rows = [[f"A{i}", f"Co {i}", "Alice", 100 + i, 10, "CA", "", cell] for i, cell in enumerate(cells)]
+    return load(rows, [rep("Alice")], account_header=header)
+
+
+def test_headers_are_neutralised_and_line_breaks_stay_inside_one_record():
+    d = hostile_dataset("=HYPERLINK(\"http://x\")", ["a\rb", "=3+4\r=5+6", "line\nbreak", "plain"])
+    a = allocate(d, settings())
+    rows = rows_of(export_csv(d, a))
+    assert rows[0][-4] == "'=HYPERLINK(\"http://x\")"
+    assert len(rows) == 1 + 4
+    assert [r[-4] for r in rows[1:]] == ["a\rb", "'=3+4\r=5+6", "line\nbreak", "plain"]
+    sheet = load_workbook(io.BytesIO(export_xlsx(d, a)))["Assignments"]
+    assert sheet.cell(1, 8).value == "'=HYPERLINK(\"http://x\")"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+LEADS = ["=", "+", "-", "@", "\t", "\r", "\n", "|", "%", "'", '"', ",", ";", "\x00"]
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(LEADS), st.text(alphabet=st.characters(codec="utf-8"), max_size=12)),
+                min_size=1, max_size=6),
+       st.sampled_from(LEADS))
+def test_fuzzed_cell_text_gives_one_record_per_account_and_no_formula(cells, header_lead):
+    texts = [(lead + text).replace("\x00", "") for lead, text in cells]
+    d = hostile_dataset(header_lead.strip("\x00") + "Extra", texts)
+    a = allocate(d, settings())
+    rows = rows_of(export_csv(d, a))
+    assert len(rows) == 1 + len(texts)
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row if not _plain_number(cell))
+    sheet = load_workbook(io.BytesIO(export_xlsx(d, a)))["Assignments"]
+    assert sheet.max_row == 1 + len(texts)
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def _plain_number(cell: str) -> bool:
+    from engine.export import PLAIN_NUMBER
+    return bool(PLAIN_NUMBER.match(cell))

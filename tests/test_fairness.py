@@ -36,9 +36,9 @@ def test_na_driver_renormalises_and_all_na_is_na():
     assert weighted_composite((90, 80, None), (0.0, 0.0, 1.0)) is None
 
 
-def test_overall_is_mean_of_present_composites():
+def test_overall_is_the_mean_of_the_composites_and_na_when_either_is():
     assert overall([80.0, 90.0]) == 85.0
-    assert overall([None, 90.0]) == 90.0
+    assert overall([None, 90.0]) is None
     assert overall([None, None]) is None
 
 
@@ -59,11 +59,20 @@ def test_reps_with_nothing_count_and_risk_na_without_high_risk_accounts():
     assert f.balanced == pytest.approx((f.arr + f.accounts) / 2)
 
 
-def test_segment_without_reps_or_accounts_is_na():
+def test_a_team_left_idle_makes_overall_na():
+    """§3: a threshold that idles a whole team never scores better than a real split."""
     d = load([account("A1", 100, employees=10)], [rep("E", "Enterprise"), rep("M", "MM")])
     a = allocate(d, settings(threshold=1000))
-    assert a.segments["Enterprise"].fairness.balanced is None  # no accounts
-    assert a.overall_balanced == a.segments["Mid-Market"].fairness.balanced
+    assert a.segments["Enterprise"].fairness.balanced is None  # reps but no accounts
+    assert a.segments["Mid-Market"].fairness.balanced is not None
+    assert a.overall_balanced is None and a.overall_custom is None
+
+
+def test_a_segment_with_neither_reps_nor_accounts_takes_no_part_in_overall():
+    d = load([account("A1", 100, employees=10), account("A2", 50, employees=10)], [rep("E1"), rep("E2")])
+    a = allocate(d, settings(threshold=1))
+    assert len(a.segments["Mid-Market"].reps) == len(a.segments["Mid-Market"].accounts) == 0
+    assert a.overall_balanced == a.segments["Enterprise"].fairness.balanced
 
 
 def test_segment_fairness_custom_uses_user_weights():

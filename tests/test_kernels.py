@@ -38,7 +38,12 @@ def test_location_tree_leader_loses_exact_tie_to_rep_with_lower_arr():
     expected = winner_index(scores)
     assert expected == 1
     winners = np.empty(1, dtype=np.int64)
-    kernels.greedy_segment(np.array([10.0]), np.array([False]), np.array([0]), np.array([-1]),
-                           np.zeros(n_reps, dtype=np.int64), np.array([0, n_reps]), np.arange(n_reps),
-                           *weights, GEO, 0.0, 1e9, target, 0.0, winners, c_arr, c_cnt, np.zeros(n_reps))
+    no_cap = np.full(n_reps, np.inf)
+    segment = kernels.SegmentArrays(
+        arr=np.array([10.0]), high=np.array([False]), group=np.array([0]), owner=np.array([-1]),
+        preset=np.array([kernels.FREE]), rep_group=np.zeros(n_reps, dtype=np.int64), group_start=np.array([0, n_reps]),
+        group_reps=np.arange(n_reps), max_accounts=no_cap, max_arr=no_cap, ramp=np.full(n_reps, 100.0))
+    targets = np.array([[1e9] * n_reps, [target] * n_reps, [0.0] * n_reps])
+    kernels.greedy_segment(segment, kernels.Prefs(*weights, GEO, 0.0), targets,
+                           kernels.Books(c_arr, c_cnt, np.zeros(n_reps)), winners)
     assert winners[0] == expected

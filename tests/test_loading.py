@@ -279,3 +279,48 @@ def test_csv_kind_tells_reps_from_accounts_by_header():
     assert csv_kind(Source("a.csv", b"account_id,ARR\n1,2\n")) == "accounts"
     assert csv_kind(Source("x.csv", b"id,name\n")) is None
     assert csv_kind(Source("b.xlsx", b"PK\x03\x04rest")) is None
+
+
+# --- optional rule columns (ALLOCATION.md §7) -------------------------------------------------
+
+def test_rule_columns_are_read_when_present():
+    result = run(accounts=[[*account("A1", 1000, owner="Alice"), " Yes "], [*account("A2", 500), ""]],
+                 account_header=[*ACCOUNT_HEADER, "Locked"],
+                 reps=[["Alice", "E", "CA", "80", "$5,000,000", ""], ["Bob", "MM", "NY", "", "", "50"]],
+                 rep_header=["Rep_Name", "Segment", "Location", "max accounts", "Max-ARR", "RAMP"])
+    assert result.ok, errors(result)
+    d = result.dataset
+    assert list(d.locked) == [True, False]
+    assert list(d.rep_max_accounts[:1]) == [80] and np.isnan(d.rep_max_accounts[1])
+    assert d.rep_max_arr[0] == 5_000_000 and np.isnan(d.rep_max_arr[1])
+    assert list(d.rep_ramp) == [100.0, 50.0]
+
+
+def test_without_rule_columns_nothing_is_locked_capped_or_ramping():
+    d = run().dataset
+    assert not d.locked.any() and np.isnan(d.rep_max_accounts).all() and (d.rep_ramp == 100).all()
+
+
+def test_bad_rule_cells_are_hard_errors_naming_row_column_and_value():
+    result = run(accounts=[[*account("A1", 1000), "maybe"], [*account("A2", 500), "no"]],
+                 account_header=[*ACCOUNT_HEADER, "Locked"],
+                 reps=[["Alice", "E", "CA", "8.5", "-1", "0"], ["Bob", "MM", "NY", "x", "lots", "101"]],
+                 rep_header=["Rep_Name", "Segment", "Location", "Max_Accounts", "Max_ARR", "Ramp"])
+    found = errors(result)
+    assert 'accounts.csv, row 2, column Locked: "maybe" is not yes or no; expected yes, y, true, 1 or x ' \
+           '(locked) or no, n, false, 0 or blank (not locked)' in found
+    assert 'reps.csv, row 2, column Max_Accounts: "8.5" is not a whole number of accounts; expected e.g. 80, ' \
+           'or blank for no cap' in found
+    assert any('row 3, column Max_Accounts: "x" is not a number' in f for f in found)
+    assert any('row 2, column Max_ARR: "-1" is not an ARR cap' in f for f in found)
+    assert any('row 3, column Max_ARR: "lots" is not a number' in f for f in found)
+    assert any('row 2, column Ramp: "0" is not a ramp from 1 to 100' in f for f in found)
+    assert any('row 3, column Ramp: "101" is not a ramp from 1 to 100' in f for f in found)
+    assert result.dataset is None
+
+
+@pytest.mark.parametrize("column, value", [("ARR", "1000000000001"), ("Num_Employees", "100000001")])
+def test_values_no_account_can_have_are_refused(column, value):
+    rows = [account("A1", value if column == "ARR" else 1, employees=value if column != "ARR" else 1)]
+    found = errors(load_accounts_bytes(csv_bytes(ACCOUNT_HEADER, rows)))
+    assert len(found) == 1 and f'column {column}: "{value}" is larger than' in found[0]

@@ -39,9 +39,10 @@ def test_clear_winner_beats_closeness():
     assert best_triple(triples, np.array([80.0, 80.1]), Weights(34, 33, 33)) == 1
 
 
-def test_all_na_keeps_current_weights():
-    triples = weight_triples(True)
-    assert tuple(triples[best_triple(triples, np.full(len(triples), np.nan), Weights(20, 30, 50))]) == (20, 30, 50)
+def test_a_threshold_where_overall_is_na_for_every_triple_recommends_nothing(fixture12):
+    result = optimize_weights(fixture12, settings(threshold=700, weights=(20, 30, 50)))  # Mid-Market idle
+    assert not result.success and "N/A" in result.message and "threshold" in result.message
+    assert result.weights == Weights(20, 30, 50) and result.balanced.overall is None
 
 
 def test_result_reports_recommended_and_current(fixture12):

@@ -1,4 +1,4 @@
-"""ALLOCATION.md §5: one point per slider stop, N/A where a segment is empty."""
+"""ALLOCATION.md §5: one point per distinct employee count, N/A where a segment is empty."""
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given
@@ -11,38 +11,49 @@ from .conftest import load, settings
 from .test_properties import datasets, user_settings
 
 
-def test_one_point_per_slider_stop():
-    employees = np.array([450.0, 2600.0, 5200.0])
-    assert sensitivity_thresholds(employees, 2000) == [0, 1000, 2000, 3000, 4000, 5000, 6000]
+def test_one_point_per_distinct_employee_count_plus_the_ends_and_the_current_threshold():
+    employees = np.array([450.0, 2600.0, 5200.0, 2600.0])
+    assert sensitivity_thresholds(employees, 2000) == [300, 450, 2000, 2600, 5200, 7000]
 
 
 def test_current_threshold_included_even_off_the_grid():
     assert 2750 in sensitivity_thresholds(np.array([450.0, 5200.0]), 2750)
 
 
-def test_at_most_400_points_evenly_spaced_with_current():
-    employees = np.array([0.0, 1_000_000.0])
+def test_beyond_400_points_they_are_spread_evenly_on_a_log_scale():
+    employees = np.arange(1000.0, 1_000_001.0)  # every count from 10^3 to 10^6
     points = sensitivity_thresholds(employees, 123_456)
-    assert len(points) <= 400
-    assert points[0] == 0 and points[-1] == 1_000_000 and 123_456 in points
-    gaps = np.diff([p for p in points if p != 123_456])
-    assert gaps.max() - gaps.min() <= 1000
+    assert len(points) <= 401
+    assert points[0] == 1000 and points[-1] == 1_000_000 and 123_456 in points
+    steps = np.diff(np.log10([p for p in points if p != 123_456]))
+    assert steps.max() < 1.1 * 3 / 398 and steps.min() > 0.9 * 3 / 398  # 399 points over 3 decades
+
+
+def test_between_two_points_the_split_does_not_change(fixture12):
+    """The curve is exact: any threshold scores as the next point at or above it does."""
+    s = settings(threshold=5000, weights=(33, 33, 34))
+    points = sensitivity(fixture12, s).points
+    for threshold in (701, 850, 1300, 3000, 6600, 11_000, 15_000):
+        point = next(p for p in points if p.threshold >= threshold)
+        a = allocate(fixture12, s.with_threshold(threshold))
+        assert (a.overall_balanced, a.overall_custom) == (point.balanced, point.custom), threshold
 
 
 def test_points_match_full_allocations_and_empty_segments_are_na(fixture12):
     s = settings(threshold=5000, weights=(33, 33, 34))
     result = sensitivity(fixture12, s)
     by_threshold = {p.threshold: p for p in result.points}
-    assert by_threshold[0].balanced is None and by_threshold[0].deal_size_ratio is None
-    assert by_threshold[0].mid_market.accounts == 0 and by_threshold[0].enterprise.accounts == 12
-    assert max(by_threshold) == 12_000 and by_threshold[12_000].enterprise.accounts == 1
+    low = by_threshold[700]  # every account is Enterprise: the Mid-Market team would sit idle
+    assert low.balanced is None and low.deal_size_ratio is None and low.empty_segments == ["Mid-Market"]
+    assert low.segments["Mid-Market"].accounts == 0 and low.segments["Enterprise"].accounts == 12
+    assert max(by_threshold) == 20_000 and by_threshold[12_000].segments["Enterprise"].accounts == 1
     point = by_threshold[5000]
     a = allocate(fixture12, s)
     assert point.balanced == a.overall_balanced and point.custom == a.overall_custom
     ent = fixture12.arr[fixture12.employees >= 5000]
     mid = fixture12.arr[fixture12.employees < 5000]
     assert point.deal_size_ratio == pytest.approx(ent.mean() / mid.mean())
-    assert point.enterprise.arr_per_rep == pytest.approx(ent.sum() / 3)
+    assert point.segments["Enterprise"].arr_per_rep == pytest.approx(ent.sum() / 3)
 
 
 def test_progress_reaches_one(fixture12):
@@ -62,7 +73,7 @@ def test_compiled_curve_equals_plain_allocations(data, s):
     fast, slow = sensitivity(d, s), sensitivity_reference(d, s)
     assert [p.threshold for p in fast.points] == [p.threshold for p in slow.points]
     for f, p in zip(fast.points, slow.points):
-        assert f.enterprise == p.enterprise and f.mid_market.accounts == p.mid_market.accounts
+        assert f.segments == p.segments
         assert close(f.balanced, p.balanced) and close(f.custom, p.custom)
         assert close(f.deal_size_ratio, p.deal_size_ratio)
 
@@ -77,5 +88,5 @@ def test_point_of_an_allocation_equals_the_curve_point(fixture12):
     from engine.sensitivity import point_of
     s = settings(threshold=5000, weights=(33, 33, 34))
     curve = {p.threshold: p for p in sensitivity(fixture12, s).points}
-    for threshold in (0, 5000, 7000):
+    for threshold in (700, 5000, 7000):
         assert point_of(allocate(fixture12, s.with_threshold(threshold))) == curve[threshold]

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from engine import ENTERPRISE, MID_MARKET
+from engine import ENTERPRISE, MID_MARKET, SEGMENTS
 from engine.progress import Cancelled
 from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
 from engine.summary import account_table, rep_summary, segment_kpis
@@ -191,14 +191,15 @@ def sensitivity_curve(inputs, settings, _tab):
 
 
 def curve_point_json(point: SensitivityPoint) -> list:
-    e, m = point.enterprise, point.mid_market
-    return [point.threshold, point.balanced, point.custom, point.deal_size_ratio,
-            e.accounts, e.arr, e.reps, m.accounts, m.arr, m.reps]
+    """A point as compact JSON: threshold, scores and ratio, then accounts, ARR, reps per segment."""
+    segments = [value for s in point.segments.values() for value in (s.accounts, s.arr, s.reps)]
+    return [point.threshold, point.balanced, point.custom, point.deal_size_ratio, *segments]
 
 
 def curve_point(row: list) -> SensitivityPoint:
-    t, balanced, custom, ratio, ea, earr, er, ma, marr, mr = row
-    return SensitivityPoint(t, balanced, custom, ratio, SegmentPoint(ea, earr, er), SegmentPoint(ma, marr, mr))
+    threshold, balanced, custom, ratio, *segments = row
+    return SensitivityPoint(threshold, balanced, custom, ratio,
+                            {name: SegmentPoint(*segments[3 * k:3 * k + 3]) for k, name in enumerate(SEGMENTS)})
 
 
 @callback(Output(Ids.SENSITIVITY, "figure"), Input(Ids.SENSITIVITY_CURVE, "data"),

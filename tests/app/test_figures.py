@@ -15,8 +15,8 @@ REPS = pd.DataFrame({"Rep": ["Ann", "Bo"], "ARR": [300.0, 100.0], "High_Risk_ARR
 
 
 def point(threshold, balanced, e_accounts=5, m_accounts=5):
-    e, m = SegmentPoint(e_accounts, 500.0, 2), SegmentPoint(m_accounts, 100.0, 2)
-    return SensitivityPoint(threshold, balanced, balanced, 2.0 if balanced is not None else None, e, m)
+    segments = {"Enterprise": SegmentPoint(e_accounts, 500.0, 2), "Mid-Market": SegmentPoint(m_accounts, 100.0, 2)}
+    return SensitivityPoint(threshold, balanced, balanced, 2.0 if balanced is not None else None, segments)
 
 
 def drawn_distribution_figure(*args):
