@@ -14,9 +14,11 @@ import pandas as pd
 from .allocation import Allocation
 from .dataset import ENTERPRISE, SEGMENTS, Dataset
 from .fairness import cv_percent
+from .rules import HELD, scaled
 
 NO_OWNER = "(no owner)"
 UNASSIGNED = "(unassigned)"
+HELD_LABEL = "(held for review)"
 NOT_A_REP = " (not in Reps file)"
 
 
@@ -51,7 +53,9 @@ def owner_labels(dataset: Dataset) -> np.ndarray:
 
 
 def assignee_labels(dataset: Dataset, allocation: Allocation) -> np.ndarray:
-    return np.array([name or UNASSIGNED for name in allocation.assigned_names(dataset)], dtype=object)
+    """Assigned_Rep, or why there is none (held for review, or unassigned)."""
+    names = np.array(allocation.assigned_names(dataset), dtype=object)
+    return np.where(names != "", names, np.where(allocation.status == HELD, HELD_LABEL, UNASSIGNED))
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def kpi_changes(dataset: Dataset, allocation: Allocation) -> list[KpiChange]:
         mask = segment_mask(allocation, segment)
         before = _rep_totals(dataset, allocation, result.reps, dataset.owner, mask)
         after = (result.rep_arr, result.rep_accounts, result.rep_risk)
+        before, after = ([scaled(v, result.ramp) for v in side] for side in (before, after))  # full books (§7)
         for name, b, a in zip(("ARR CV%", "Accounts CV%", "High-risk ARR CV%"), before, after):
             if name.startswith("High-risk") and not dataset.has_risk:
                 continue

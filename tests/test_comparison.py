@@ -2,12 +2,14 @@
 import math
 
 import numpy as np
+import pytest
 
 from engine import allocate
 from engine.comparison import NO_OWNER, NOT_A_REP, UNASSIGNED, kpi_changes, movements, rep_books
 from engine.fairness import cv_percent
+from engine.rules import Rules
 
-from .conftest import account, load, rep, settings
+from .conftest import account, load, load_ruled, rep, ruled_account, ruled_rep, settings
 
 
 def small():
@@ -79,3 +81,15 @@ def test_movements_are_the_accounts_that_change_owner(fixture12):
     expected = [i for i in range(fixture12.n_accounts) if names[i] != fixture12.original_rep[i]]
     assert list(moved["Account_ID"]) == list(np.asarray(fixture12.account_id)[expected])
     assert list(moved["To"]) == [names[i] for i in expected]
+
+
+def test_held_accounts_show_as_held_and_ramping_reps_on_full_books():
+    accounts = [ruled_account("X", 500, owner="A"), *[ruled_account(f"S{i}", 300, owner="B") for i in range(3)]]
+    d = load_ruled(accounts, [ruled_rep("A", ramp=50), ruled_rep("B")])
+    a = allocate(d, settings(weights=(100, 0, 0), geo=0.0, preserve=0.0, rules=Rules(review_arr_at_least=450)))
+    moved = movements(d, a)
+    assert moved.loc[moved["Account_ID"] == "X", "To"].tolist() == ["(held for review)"]
+    books = rep_books(d, a, "Enterprise")
+    assert "(held for review)" in books["Rep"].tolist()
+    arr_cv = next(k for k in kpi_changes(d, a) if k.name == "ARR CV%")
+    assert arr_cv.after == pytest.approx(a.segments["Enterprise"].fairness.cv_arr)

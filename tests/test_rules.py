@@ -6,6 +6,7 @@ import pytest
 from engine import allocate, allocate_reference
 from engine.audit import audit_index, audit_step, iter_audit
 from engine.refine import refine
+from engine.review import review_queue
 from engine.rules import ASSIGNED, AT_CAPACITY, HELD, LOCKED, Rules
 
 from .conftest import load_ruled, ruled_account, ruled_rep, settings
@@ -257,3 +258,32 @@ def test_refine_scores_ramping_reps_on_full_books():
     assert log.changes > 0 and refined.overall_balanced > greedy.overall_balanced
     fairness = refined.segments["Enterprise"].fairness
     assert log.cvs[-1][:2] == pytest.approx([fairness.cv_arr, fairness.cv_accounts], rel=1e-9)
+
+
+def test_the_review_queue_suggests_the_rep_the_greedy_would_pick_after_all_other_accounts():
+    # After Y, Z and W: A holds 400 and B 500 (targets 450): A's need 1/9 beats B's −1/9.
+    d = four_accounts()
+    a = allocate(d, settings(**ARR_ONLY, rules=Rules(review_arr_at_least=450)))
+    assert [(d.account_id[h.account], h.segment, d.rep_name[h.suggested]) for h in review_queue(d, a)] == [
+        ("X", "Enterprise", "A")]
+
+
+def test_a_ramping_rep_is_never_suggested_for_a_held_account():
+    d = four_accounts(A={"ramp": 60})
+    a = allocate(d, settings(**ARR_ONLY, rules=Rules(review_arr_at_least=450)))
+    assert [d.rep_name[h.suggested] for h in review_queue(d, a)] == ["B"]
+
+
+def test_held_accounts_are_suggested_in_turn_as_if_the_greedy_went_on():
+    # Y and Z are held (≥ 300): W goes to A (tie) and X is locked to B. Then Y (400): A holds 200,
+    # B 500, targets 350: A's need 3/7 → A; then Z (300): A at 600 has need −5/7, B −1/7 → B.
+    d = four_accounts(locked_x="yes")
+    a = allocate(d, settings(**ARR_ONLY, rules=Rules(review_arr_at_least=300)))
+    assert [(d.account_id[h.account], d.rep_name[h.suggested]) for h in review_queue(d, a)] == [("Y", "A"),
+                                                                                                 ("Z", "B")]
+
+
+def test_no_suggestion_when_no_fully_ramped_rep_has_room():
+    d = four_accounts(A={"ramp": 50}, B={"max_accounts": 1})
+    a = allocate(d, settings(**ARR_ONLY, rules=Rules(review_arr_at_least=450)))
+    assert [h.suggested for h in review_queue(d, a)] == [None]
