@@ -11,6 +11,7 @@ class Ids(StrEnum):
     LOAD_REPORT = "load-report"        # what the last upload said
     THRESHOLD_PICK = "threshold-pick"  # a threshold chosen outside the sidebar (chart click)
     WEIGHTS_PICK = "weights-pick"      # weights applied from Optimize
+    PIN_REQUEST = "pin-request"        # a pin or unpin asked for from a table, the audit or the queue
     TAB = "tab"                        # random id of this page load (leases of background jobs)
     THEME = "theme"
     URL = "url"
@@ -27,6 +28,8 @@ class Ids(StrEnum):
     UPLOAD = "upload"
     UPLOAD_LIMIT = "upload-limit"
     DATA_LABEL = "data-label"
+    SETTINGS_NOTICE = "settings-notice"
+    RESET = "reset"
     THRESHOLD = "threshold"
     THRESHOLD_INPUT = "threshold-input"
     WEIGHT_ARR = "weight-arr"
@@ -41,6 +44,13 @@ class Ids(StrEnum):
     GEO_VALUE = "geo-value"
     PRESERVE_VALUE = "preserve-value"
     HIGH_RISK_VALUE = "high-risk-value"
+    LOCK_ARR = "lock-arr"
+    REVIEW_ARR = "review-arr"
+    CAP_ACCOUNTS_E = "cap-accounts-enterprise"
+    CAP_ARR_E = "cap-arr-enterprise"
+    CAP_ACCOUNTS_M = "cap-accounts-mid-market"
+    CAP_ARR_M = "cap-arr-mid-market"
+    RULE_COUNTS = "rule-counts"
     REFINE = "refine"
     REFINE_OBJECTIVE = "refine-objective"
     REFINE_PREVIEW = "refine-preview"
@@ -59,6 +69,10 @@ class Ids(StrEnum):
     SENSITIVITY_STATUS = "sensitivity-status"
     REP_GRID = "rep-grid"
     ACCOUNT_GRID = "account-grid"
+    ACCOUNT_PIN = "account-pin"        # the pin bar under the account table
+    REVIEW_QUEUE = "review-queue"
+    REVIEW_PICK = "review-pick"        # pattern: a held account's rep drop-down
+    REVIEW_PIN = "review-pin"          # pattern: its Pin button
     # comparison page
     COMPARISON_GRAPH = "comparison-graph"
     COMPARISON_KPIS = "comparison-kpis"
@@ -80,6 +94,7 @@ class Ids(StrEnum):
     AUDIT_ACCOUNT = "audit-account"
     AUDIT_REASON = "audit-reason"
     AUDIT_GRID = "audit-grid"
+    AUDIT_PIN = "audit-pin"            # the pin bar of the step's account
     # optimize weights (sidebar)
     OPTIMIZE_RUN = "optimize-run"
     OPTIMIZE_CANCEL = "optimize-cancel"

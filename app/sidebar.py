@@ -8,14 +8,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
+from engine.dataset import SEGMENTS
 from engine.settings import MAX_BONUS
 
 from .cards import refine_summary
-from .controls import format_count, next_settings, slider_marks
+from .controls import Change, control_values, next_settings, slider_marks
 from .ids import Ids
 from .optimize import optimize_panel
 from .services import services
 from .state import RefineChoice, current, dataset_of, demo_summary
+from .terms import CAP_TIP, HOLD_TIP, LOCK_TIP, PIN_TIP, RAMP_TIP
 from .uploads import receive_upload
 
 MB = 1024 * 1024
@@ -37,16 +39,20 @@ def sidebar() -> html.Div:
             dcc.Store(id=Ids.UPLOAD_LIMIT, data=services().config.max_upload_bytes),
             html.Div("Locations must be written the same way in both files (\"CA\" matches \"ca\", "
                      "not \"California\").", className="form-text"),
+            html.Div(id=Ids.SETTINGS_NOTICE, className="small text-info-emphasis mt-1"),
+            dbc.Button("Reset to defaults", id=Ids.RESET, color="link", size="sm", className="p-0 mt-1"),
         ]),
         section("Threshold (employees)", [
-            dcc.Slider(id=Ids.THRESHOLD, min=0, max=1000, step=1000, allow_direct_input=False,
+            dcc.Slider(id=Ids.THRESHOLD, min=0, max=1, step=1, allow_direct_input=False,
                        updatemode="mouseup", className="threshold-slider"),
+            html.Label("Threshold in employees", htmlFor=Ids.THRESHOLD_INPUT, className="visually-hidden"),
             dbc.InputGroup([
                 dbc.InputGroupText("≥"),
                 dbc.Input(id=Ids.THRESHOLD_INPUT, type="text", inputMode="numeric", debounce=True,
                           placeholder="any whole number"),
                 dbc.InputGroupText("employees = Enterprise"),
             ], size="sm", className="mt-2"),
+            feedback(Ids.THRESHOLD_INPUT),
         ]),
         section("Balance weights (%)", [
             labelled_slider("ARR", Ids.WEIGHT_ARR, Ids.WEIGHT_ARR_VALUE, 0, 100, 1),
@@ -59,6 +65,7 @@ def sidebar() -> html.Div:
             labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01),
             labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5),
         ]),
+        section("Rules", rules_section()),
         section("Refine balance", [
             dbc.Switch(id=Ids.REFINE, label="Refine after the greedy", value=False, className="mb-1"),
             html.Div([html.Span("Raise", className="small me-2"),
@@ -69,7 +76,8 @@ def sidebar() -> html.Div:
             html.Div(id=Ids.REFINE_PREVIEW, className="small mt-1 refine-preview"),
             dbc.Button("Preview", id=Ids.REFINE_PREVIEW_RUN, color="link", size="sm", className="d-none p-0"),
             html.Div("Moves or swaps accounts inside a segment while that raises the score; never keeps "
-                     "fewer geo matches or owners than the greedy did.", className="form-text"),
+                     "fewer geo matches or owners than the greedy did, never moves a locked account and "
+                     "never takes a rep over a cap.", className="form-text"),
         ]),
         section("Optimize weights", [optimize_panel()]),
     ], className="sidebar")
@@ -77,6 +85,11 @@ def sidebar() -> html.Div:
 
 def section(title: str, children: list) -> html.Section:
     return html.Section([html.H6(title, className="sidebar-title"), *children], className="mb-3")
+
+
+def feedback(component_id: str) -> html.Div:
+    """Where a refused typed value is explained (empty otherwise)."""
+    return html.Div(id=f"{component_id}-feedback", className="form-text text-danger", role="alert")
 
 
 def labelled_slider(label: str, component_id: str, value_id: str, low: float, high: float,
@@ -91,44 +104,127 @@ def labelled_slider(label: str, component_id: str, value_id: str, low: float, hi
     ], className="mb-2")
 
 
-CONTROL_INPUTS = [Input(Ids.THRESHOLD, "value"), Input(Ids.THRESHOLD_INPUT, "value"),
-                  Input(Ids.THRESHOLD_PICK, "data"), Input(Ids.WEIGHTS_PICK, "data"),
-                  Input(Ids.WEIGHT_ARR, "value"), Input(Ids.WEIGHT_ACCOUNTS, "value"),
-                  Input(Ids.WEIGHT_RISK, "value"),
-                  Input(Ids.GEO, "value"), Input(Ids.PRESERVE, "value"), Input(Ids.HIGH_RISK, "value"),
-                  Input(Ids.REFINE, "value"), Input(Ids.REFINE_OBJECTIVE, "value")]
+def term(text: str, tip: str, target: str) -> html.Span:
+    """A label with a dotted underline whose tooltip explains the term."""
+    return html.Span([html.Span(text, id=target, className="term", tabIndex=0),
+                      dbc.Tooltip(tip, target=target, placement="right")])
+
+
+def money_box(label, component_id: str, tip: str) -> html.Div:
+    return html.Div([
+        html.Label(term(label, tip, f"{component_id}-term"), htmlFor=component_id, className="form-label small mb-0"),
+        dbc.Input(id=component_id, type="text", inputMode="decimal", debounce=True, size="sm", placeholder="off"),
+        feedback(component_id),
+    ], className="mb-2")
+
+
+def rules_section() -> list:
+    """ALLOCATION.md §7 in the sidebar: lock and review thresholds, default caps per segment, and
+    how many accounts the rules lock, pin and hold."""
+    boxes = [(Ids.CAP_ACCOUNTS_E, Ids.CAP_ARR_E), (Ids.CAP_ACCOUNTS_M, Ids.CAP_ARR_M)]
+    caps = html.Table([
+        html.Thead(html.Tr([html.Th(term("Default caps", CAP_TIP, "caps-term"), className="fw-normal"),
+                            html.Th("Max accounts", className="fw-normal"),
+                            html.Th("Max ARR", className="fw-normal")])),
+        html.Tbody([html.Tr([html.Td(segment), *[html.Td(cap_box(box, f"{segment} {what}"))
+                                                 for box, what in zip(pair, ("max accounts", "max ARR"))]])
+                    for segment, pair in zip(SEGMENTS, boxes)]),
+    ], className="caps-table small mb-1")
+    return [
+        money_box("Lock accounts with ARR ≥", Ids.LOCK_ARR, LOCK_TIP),
+        money_box("Hold for review ARR ≥", Ids.REVIEW_ARR, HOLD_TIP),
+        caps, *[feedback(box) for pair in boxes for box in pair],
+        html.Div(id=Ids.RULE_COUNTS, className="small mt-1"),
+        html.Div([term("Pin", PIN_TIP, "pin-term"), " an account from the account table, the Audit Trail or the "
+                  "review queue. A rep's own caps and ", term("ramp", RAMP_TIP, "ramp-term"),
+                  " come from the Reps file (Max_Accounts, Max_ARR, Ramp)."], className="form-text"),
+    ]
+
+
+def cap_box(component_id: str, label: str) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=component_id, className="visually-hidden"),
+                     dbc.Input(id=component_id, type="text", debounce=True, size="sm", placeholder="none")])
+
+
+CONTROLS = {  # name → (component id, property) of every control the settings callback reads and writes
+    "threshold": (Ids.THRESHOLD, "value"), "threshold_text": (Ids.THRESHOLD_INPUT, "value"),
+    "weight_arr": (Ids.WEIGHT_ARR, "value"), "weight_accounts": (Ids.WEIGHT_ACCOUNTS, "value"),
+    "weight_risk": (Ids.WEIGHT_RISK, "value"),
+    "geo": (Ids.GEO, "value"), "preserve": (Ids.PRESERVE, "value"), "high_risk": (Ids.HIGH_RISK, "value"),
+    "refine": (Ids.REFINE, "value"), "objective": (Ids.REFINE_OBJECTIVE, "value"),
+    "lock_arr": (Ids.LOCK_ARR, "value"), "review_arr": (Ids.REVIEW_ARR, "value"),
+    "cap_accounts_e": (Ids.CAP_ACCOUNTS_E, "value"), "cap_arr_e": (Ids.CAP_ARR_E, "value"),
+    "cap_accounts_m": (Ids.CAP_ACCOUNTS_M, "value"), "cap_arr_m": (Ids.CAP_ARR_M, "value"),
+}
+EVENTS = {  # name → (component id, property): choices made elsewhere that change the settings
+    "pick": (Ids.THRESHOLD_PICK, "data"), "weights_pick": (Ids.WEIGHTS_PICK, "data"),
+    "pin": (Ids.PIN_REQUEST, "data"), "reset": (Ids.RESET, "n_clicks"),
+}
+TYPED = ("threshold_text", "lock_arr", "review_arr", "cap_accounts_e", "cap_arr_e", "cap_accounts_m", "cap_arr_m")
+BADGES = {"weight_arr": Ids.WEIGHT_ARR_VALUE, "weight_accounts": Ids.WEIGHT_ACCOUNTS_VALUE,
+          "weight_risk": Ids.WEIGHT_RISK_VALUE, "geo": Ids.GEO_VALUE, "preserve": Ids.PRESERVE_VALUE,
+          "high_risk": Ids.HIGH_RISK_VALUE}
+TRIGGERS = {component: name for name, (component, _) in {**CONTROLS, **EVENTS}.items()}
 
 
 @callback(
-    Output(Ids.SETTINGS, "data"),
-    Output(Ids.THRESHOLD, "value"), Output(Ids.THRESHOLD, "min"), Output(Ids.THRESHOLD, "max"),
-    Output(Ids.THRESHOLD, "marks"), Output(Ids.THRESHOLD_INPUT, "value"),
-    Output(Ids.WEIGHT_ARR, "value"), Output(Ids.WEIGHT_ACCOUNTS, "value"), Output(Ids.WEIGHT_RISK, "value"),
-    Output(Ids.WEIGHT_RISK, "disabled"),
-    Output(Ids.GEO, "value"), Output(Ids.PRESERVE, "value"), Output(Ids.HIGH_RISK, "value"),
-    Output(Ids.WEIGHT_ARR_VALUE, "children"), Output(Ids.WEIGHT_ACCOUNTS_VALUE, "children"),
-    Output(Ids.WEIGHT_RISK_VALUE, "children"), Output(Ids.GEO_VALUE, "children"),
-    Output(Ids.PRESERVE_VALUE, "children"), Output(Ids.HIGH_RISK_VALUE, "children"),
-    Output(Ids.REFINE, "value"), Output(Ids.REFINE_OBJECTIVE, "value"),
-    Input(Ids.DATA, "data"), *CONTROL_INPUTS, State(Ids.SETTINGS, "data"))
-def update_settings(data, threshold, threshold_text, pick, weights_pick, w_arr, w_accounts, w_risk, geo, preserve,
-                    high_risk, refine, objective, stored):
-    inputs = {"threshold": threshold, "threshold_text": threshold_text, "pick": pick, "weights_pick": weights_pick,
-              "weights": [w_arr, w_accounts, w_risk], "geo": geo, "preserve": preserve,
-              "high_risk": high_risk, "refine": refine, "objective": objective}
-    settings = next_settings(ctx.triggered_id, inputs, stored, data)
-    return (settings, *control_values(settings, data))
+    output={"settings": Output(Ids.SETTINGS, "data"),
+            "values": {name: Output(*where) for name, where in CONTROLS.items()},
+            "feedback": {name: Output(f"{CONTROLS[name][0]}-feedback", "children") for name in TYPED},
+            "badges": {name: Output(badge, "children") for name, badge in BADGES.items()},
+            "slider": {"max": Output(Ids.THRESHOLD, "max"), "marks": Output(Ids.THRESHOLD, "marks")},
+            "risk_locked": Output(Ids.WEIGHT_RISK, "disabled"), "notice": Output(Ids.SETTINGS_NOTICE, "children")},
+    inputs={"data": Input(Ids.DATA, "data"), "controls": {name: Input(*where) for name, where in CONTROLS.items()},
+            "events": {name: Input(*where) for name, where in EVENTS.items()}, "stored": State(Ids.SETTINGS, "data")})
+def update_settings(data, controls, events, stored):
+    """The one owner of the SETTINGS store: every control feeds it and it writes every control
+    back, so the weights always sum to 100 and a reload restores the session's choices."""
+    change = next_settings(TRIGGERS.get(ctx.triggered_id), {**controls, **events}, stored, data)
+    return settings_outputs(change, data)
 
 
-def control_values(settings: dict, data: dict) -> tuple:
-    """What every control shows for `settings`, in the callback's output order."""
-    low, high = data["range"]
-    weights = settings["weights"]
-    return (settings["threshold"], low, high, slider_marks(low, high), format_count(settings["threshold"]),
-            *weights, not data["has_risk"],
-            settings["geo"], settings["preserve"], settings["high_risk"],
-            *(f"{w}%" for w in weights), f"{settings['geo']:.2f}", f"{settings['preserve']:.2f}",
-            f"{settings['high_risk']:g}", settings["refine"], settings["objective"])
+def settings_outputs(change: Change, data: dict) -> dict:
+    """What the settings callback writes for a change: the store, every control and its badge."""
+    settings = change.settings
+    values = control_values(settings, data)
+    return {
+        "settings": settings, "values": values,
+        "feedback": {name: change.feedback.get(name, "") for name in TYPED},
+        "badges": badges(settings),
+        "slider": {"max": len(data["stops"]) - 1, "marks": slider_marks(data["stops"])},
+        "risk_locked": not data["has_risk"], "notice": reset_notice(change.reset, settings),
+    }
+
+
+def badges(settings: dict) -> dict:
+    """The value shown beside each slider, in the words of the sidebar (a 0.05 bonus is +5%)."""
+    return {**{name: f"{w}%" for name, w in zip(("weight_arr", "weight_accounts", "weight_risk"), settings["weights"])},
+            "geo": f"+{settings['geo']:.0%}", "preserve": f"+{settings['preserve']:.0%}",
+            "high_risk": f"≥ {settings['high_risk']:g}"}
+
+
+def reset_notice(reason: str | None, settings: dict) -> str:
+    if reason is None:
+        return ""
+    start = "New data, so the settings" if reason == "new data" else "The settings"
+    w = settings["weights"]
+    return (f"{start} start from the defaults: threshold {settings['threshold']:,} employees, weights "
+            f"{w[0]}/{w[1]}/{w[2]}, no rules.")
+
+
+@callback(Output(Ids.RULE_COUNTS, "children"), Input(Ids.SETTINGS, "data"), State(Ids.DATA, "data"))
+def rule_counts(settings, data):
+    """How many accounts the rules lock, pin and hold at the current settings."""
+    state = current(data, settings)
+    if state is None:
+        return no_update
+    outcome = state.allocation.rules
+    pins = len(state.allocation.settings.rules.pins)
+    parts = [f"{outcome.locked:,} locked" + (f" ({pins:,} pinned)" if pins else ""),
+             f"{outcome.held:,} held for review"]
+    if outcome.held:
+        parts[-1] = html.A(parts[-1], href="/#review-queue")
+    return [html.Span(parts[0]), " · ", parts[1]]
 
 
 @callback(Output(Ids.REFINE_PREVIEW, "children"), Output(Ids.REFINE_PREVIEW_RUN, "className"),

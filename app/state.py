@@ -9,7 +9,9 @@ import json
 from dataclasses import dataclass
 
 from engine import Allocation, Dataset, Preferences, Settings, Weights, allocate, default_threshold, slider_range
+from engine.dataset import MAX_THRESHOLD, SEGMENTS, slider_stops
 from engine.refine import BALANCED, OBJECTIVES, refine
+from engine.rules import Rules
 
 from .services import services
 from .store import DEMO, demo_dataset
@@ -25,6 +27,7 @@ def data_summary(key: str, dataset: Dataset, label: str) -> dict:
         "reps": dataset.n_reps,
         "has_risk": dataset.has_risk,
         "range": [low, high],
+        "stops": [int(stop) for stop in slider_stops(dataset.employees)],
         "default_threshold": default_threshold(dataset),
         "fingerprint": dataset.fingerprint,
     }
@@ -54,21 +57,70 @@ class RefineChoice:
         return cls(stored.get("refine") is True, objective if objective in OBJECTIVES else BALANCED)
 
 
+MAX_PINS = 10_000   # pins a session may hold (more than any book has strategic accounts)
+MAX_NAME = 300      # characters of an account ID or rep name in a pin
+
+
 def settings_json(settings: Settings, data_key: str, choice: RefineChoice = RefineChoice()) -> dict:
     p = settings.preferences
     return {"data_key": data_key, "threshold": settings.threshold, "weights": settings.weights.as_list(),
             "geo": p.geo, "preserve": p.preserve, "high_risk": p.high_risk,
-            "refine": choice.on, "objective": choice.objective}
+            "refine": choice.on, "objective": choice.objective, "rules": rules_json(settings.rules)}
+
+
+def rules_json(rules: Rules) -> dict:
+    return {"lock_arr_at_least": rules.lock_arr_at_least, "review_arr_at_least": rules.review_arr_at_least,
+            "max_accounts": {s: rules.max_accounts.get(s) for s in SEGMENTS},
+            "max_arr": {s: rules.max_arr.get(s) for s in SEGMENTS}, "pins": dict(rules.pins)}
 
 
 def settings_from_json(stored: dict) -> Settings:
-    """Raises ValueError on anything a user could not have set with the controls."""
+    """Raises ValueError on anything a user could not have set with the controls: the store is
+    the browser's, so every value is checked for type, size and range before the engine sees it."""
     try:
-        return Settings(int(stored["threshold"]), Weights(*(int(w) for w in stored["weights"])),
-                        Preferences(float(stored["geo"]), float(stored["preserve"]),
-                                    float(stored["high_risk"])))
-    except (KeyError, TypeError) as error:
+        threshold = stored["threshold"]
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= MAX_THRESHOLD:
+            raise ValueError(f"threshold must be a whole number from 1 to {MAX_THRESHOLD:,}")
+        weights = stored["weights"]
+        if not isinstance(weights, list) or len(weights) != 3 or not all(isinstance(w, int) for w in weights):
+            raise ValueError("weights must be three whole percents")
+        return Settings(threshold, Weights(*weights),
+                        Preferences(_number(stored["geo"]), _number(stored["preserve"]), _number(stored["high_risk"])),
+                        rules_from_json(stored.get("rules")))
+    except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"incomplete settings: {error}") from None
+
+
+def rules_from_json(stored: dict | None) -> Rules:
+    """The rules a SETTINGS store holds (none when it holds none); ValueError on a malformed one."""
+    if stored is None:
+        return Rules()
+    pins = stored.get("pins") or {}
+    if not isinstance(pins, dict) or len(pins) > MAX_PINS or not all(
+            isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= MAX_NAME and 0 < len(v) <= MAX_NAME
+            for k, v in pins.items()):
+        raise ValueError("pins must map account IDs to rep names")
+    return Rules(lock_arr_at_least=_optional(stored.get("lock_arr_at_least")),
+                 review_arr_at_least=_optional(stored.get("review_arr_at_least")),
+                 max_accounts=_caps(stored.get("max_accounts")), max_arr=_caps(stored.get("max_arr")), pins=pins)
+
+
+def _number(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _optional(value) -> float | None:
+    return None if value is None else _number(value)
+
+
+def _caps(stored) -> dict:
+    if stored is None:
+        return {}
+    if not isinstance(stored, dict) or not set(stored) <= set(SEGMENTS):
+        raise ValueError("caps are keyed by segment")
+    return {segment: _optional(value) for segment, value in stored.items()}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .allocation import Allocation
 from .dataset import Dataset
-from .rules import STATUS_TEXT
+from .rules import status_text
 
 NUMERIC_COLUMNS = ("ARR", "Num_Employees")
 TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep",
@@ -36,7 +36,7 @@ def export_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
         table[column] = values
     table["Segment"] = allocation.segment_names()
     table["Assigned_Rep"] = allocation.assigned_names(dataset)
-    table["Assignment_Status"] = [STATUS_TEXT[status] for status in allocation.status]
+    table["Assignment_Status"] = status_text(allocation.status)
     return table
 
 

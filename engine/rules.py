@@ -21,6 +21,13 @@ NOT_LOCKED, LOCK_COLUMN, LOCK_ARR, LOCK_PIN = 0, 1, 2, 3
 ASSIGNED, LOCKED, HELD, NO_REPS, AT_CAPACITY = 0, 1, 2, 3, 4
 STATUS_TEXT = {ASSIGNED: "Assigned", LOCKED: "Locked", HELD: "Held for review", NO_REPS: "Unassigned: no reps",
                AT_CAPACITY: "Unassigned: every rep is at capacity"}
+
+
+def status_text(statuses: np.ndarray) -> np.ndarray:
+    """Each status code as the export writes it."""
+    return np.array([STATUS_TEXT[code] for code in range(len(STATUS_TEXT))], dtype=object)[statuses]
+
+
 # The kernels' view of an account before the greedy: a local rep index (locked there), or:
 FREE, HOLD = -1, -2
 FULL_RAMP = 100.0

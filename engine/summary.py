@@ -13,6 +13,7 @@ import pandas as pd
 from .allocation import Allocation
 from .comparison import account_changed
 from .dataset import ENTERPRISE, MID_MARKET, Dataset
+from .rules import resolve_rules, status_text
 from .sensitivity import SegmentPoint
 
 TOTAL = "Total"
@@ -37,7 +38,8 @@ def segment_kpis(allocation: Allocation) -> dict[str, SegmentKpis]:
 
 
 def rep_summary(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
-    """One row per rep: book size, high-risk exposure and how many accounts matched geo or owner."""
+    """One row per rep: book size, high-risk exposure, how many accounts matched geo or owner, and
+    the rep's ramp and caps (NaN where it has none)."""
     assigned = allocation.assigned
     has_rep = assigned >= 0
     reps = assigned[has_rep]
@@ -49,6 +51,7 @@ def rep_summary(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
     kept = dataset.owner[has_rep] == reps
     geo_matches = np.bincount(reps, weights=geo, minlength=n)
     owners_kept = np.bincount(reps, weights=kept, minlength=n)
+    rules = resolve_rules(dataset, allocation.settings.rules)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame({
             "Rep": dataset.rep_name,
@@ -61,6 +64,9 @@ def rep_summary(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
             "Average_Deal": np.where(accounts > 0, arr / accounts, np.nan),
             "Geo_Match_Pct": _percent(geo_matches, accounts),
             "Preserved_Pct": _percent(owners_kept, accounts),
+            "Ramp": rules.ramp,
+            "Max_Accounts": np.where(np.isinf(rules.max_accounts), np.nan, rules.max_accounts),
+            "Max_ARR": np.where(np.isinf(rules.max_arr), np.nan, rules.max_arr),
         })
 
 
@@ -83,5 +89,6 @@ def account_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
         "Num_Employees": dataset.employees,
         "Risk_Score": dataset.risk,
         "Location": dataset.location,
+        "Status": status_text(allocation.status),
         "Changed": account_changed(dataset, allocation),
     })

@@ -19,7 +19,9 @@ from engine.audit import GREEDY, AuditStep, RefinementStep, audit_index, audit_s
 from ..cards import count, money
 from ..grid_query import json_records
 from ..ids import Ids
+from ..pins import pin_bar, serve_pin_bar
 from ..state import current, dataset_of
+from ..terms import CAP_TIP
 from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
 
 ALL = "all"
@@ -56,7 +58,7 @@ def layout(**_query):
             html.Span(id=Ids.AUDIT_LABEL, className="ms-3 fw-semibold"),
         ], className="d-flex align-items-center mb-3 flex-wrap gap-2"),
         dbc.Row([
-            dbc.Col(html.Div(id=Ids.AUDIT_ACCOUNT), lg=5),
+            dbc.Col([html.Div(id=Ids.AUDIT_ACCOUNT), pin_bar(Ids.AUDIT_PIN, AUDIT_PIN_HINT)], lg=5),
             dbc.Col(html.Div(id=Ids.AUDIT_REASON), lg=7),
         ], className="g-3 mb-3"),
         html.H6(id=f"{Ids.AUDIT_GRID}-title", className="text-body-secondary"),
@@ -75,21 +77,26 @@ GREEDY_COLUMNS = [
     {"field": "blended", "headerName": "Blended need", "valueFormatter": SCORE, **NUMBER_FILTER},
     {"field": "geo", "headerName": "Geo", "valueFormatter": BONUS, **NUMBER_FILTER},
     {"field": "preserve", "headerName": "Preserve", "valueFormatter": BONUS, **NUMBER_FILTER},
-    {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc", **NUMBER_FILTER}]
+    {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc", **NUMBER_FILTER},
+    {"field": "fits", "headerName": "Room", "headerTooltip": CAP_TIP,
+     "valueFormatter": {"function": "params.value === false ? 'at a cap' : 'yes'"}}]
 REFINE_COLUMNS = [
     {"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
     *({"field": f"{field}_{when}", "headerName": f"{label} {when}", **NUMBER_FILTER,
        **({"valueFormatter": MONEY} if field != "accounts" else {})}
       for field, label in (("arr", "ARR"), ("accounts", "Accts"), ("risk_arr", "Risk ARR"))
       for when in ("before", "after"))]
-GRID_TITLES = {GREEDY: "Eligible reps when this account was assigned",
+GRID_TITLES = {GREEDY: "Every rep when this account was assigned (greyed: no room under its cap)",
+               "locked": "A locked account goes to its rep before any scoring",
                "refine": "The two reps' books before and after this change"}
+AUDIT_PIN_HINT = "Pin this step's account, lock it to its owner or unpin it."
 
 
 def rep_grid() -> dag.AgGrid:
     return dag.AgGrid(id=Ids.AUDIT_GRID, columnDefs=GREEDY_COLUMNS, rowData=[], columnSize="responsiveSizeToFit",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": True},
-                      rowClassRules={"audit-winner": "params.data.winner"}, getRowId="params.data.rep",
+                      rowClassRules={"audit-winner": "params.data.winner",
+                                     "audit-capped": "params.data.fits === false"}, getRowId="params.data.rep",
                       dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 15,
                                        "paginationPageSizeSelector": False})
 
@@ -105,6 +112,7 @@ def rep_options(data):
           Output(Ids.AUDIT_GRID, "rowData"), Output(Ids.AUDIT_GRID, "columnDefs"),
           Output(f"{Ids.AUDIT_GRID}-title", "children"), Output(Ids.AUDIT_FEEDBACK, "children"),
           Output(Ids.AUDIT_SEGMENT, "value"), Output(Ids.AUDIT_REP, "value"),
+          Output(f"{Ids.AUDIT_PIN}-account", "data"),
           *[Input(button, "n_clicks") for button in MOVES],
           Input(Ids.AUDIT_JUMP, "n_submit"), Input(Ids.AUDIT_JUMP_GO, "n_clicks"),
           Input(Ids.AUDIT_SEGMENT, "value"), Input(Ids.AUDIT_REP, "value"),
@@ -113,7 +121,7 @@ def rep_options(data):
 def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data, settings, position, query):
     state = current(data, settings)
     if state is None:
-        return (no_update,) * 10
+        return (no_update,) * 11
     trigger = ctx.triggered_id
     feedback = ""
     if trigger in (Ids.AUDIT_JUMP, Ids.AUDIT_JUMP_GO):
@@ -130,18 +138,20 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
     position = moved(MOVES.get(trigger), position or 0, len(index))
     if len(index) == 0:
         return 0, "No steps", "", dbc.Alert("No assignments match these filters.", color="info"), [], \
-            no_update, no_update, feedback, segment, rep
+            no_update, no_update, feedback, segment, rep, None
     segment_of_step, phase, number = index.at(position)
     label = f"Step {position + 1:,} of {len(index):,}"
     if phase == GREEDY:
         step = audit_step(state.dataset, state.allocation, segment_of_step, number)
         label += f" · {step.segment} step {step.step:,} of {step.steps:,}"
         shown = account_card(step), reason_alert(step), json_records_of(step), GREEDY_COLUMNS
+        title, account_id = GRID_TITLES["locked" if step.locked else GREEDY], step.account_id
     else:
         change = refinement_step(state.dataset, state.allocation, segment_of_step, number)
         label += f" · {change.segment} refinement change {change.number:,} of {change.count:,}"
         shown = moved_card(change), change_alert(change), book_rows(change), REFINE_COLUMNS
-    return position, label, *shown, GRID_TITLES[phase], feedback, segment, rep
+        title, account_id = GRID_TITLES[phase], change.accounts[0].account_id
+    return position, label, *shown, title, feedback, segment, rep, account_id
 
 
 def moved(move: str | None, position: int, length: int) -> int:
@@ -165,7 +175,11 @@ def account_card(step: AuditStep) -> dbc.Card:
 
 
 def reason_alert(step: AuditStep) -> dbc.Alert:
-    return dbc.Alert([html.Div([html.Span("Assigned to "), html.Strong(step.winner)]),
+    if not step.winner:
+        return dbc.Alert([html.Div(html.Strong("Left unassigned")), html.Div(step.reason, className="small")],
+                         color="warning", className="py-2")
+    verb = "Locked to " if step.locked else "Assigned to "
+    return dbc.Alert([html.Div([html.Span(verb), html.Strong(step.winner)]),
                       html.Div(step.reason, className="small")], color="success", className="py-2")
 
 
@@ -200,3 +214,6 @@ def book_rows(change: RefinementStep) -> list[dict]:
              "accounts_before": book.accounts[0], "accounts_after": book.accounts[1],
              "risk_arr_before": book.risk_arr[0], "risk_arr_after": book.risk_arr[1], "winner": False}
             for book in change.reps]
+
+
+serve_pin_bar(Ids.AUDIT_PIN, AUDIT_PIN_HINT)

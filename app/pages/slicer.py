@@ -20,7 +20,9 @@ from ..figures import distribution_figure, message_figure, sensitivity_figure
 from ..grid_query import json_records, query_rows
 from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
+from ..pins import pin_bar, queue_view, serve_pin_bar
 from ..state import current, dataset_of, settings_from_json
+from ..terms import CAP_TIP, RAMP_TIP
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ def layout(**_query):
             graph(Ids.SENSITIVITY),
         ]),
         panel("Rep summary", rep_grid()),
-        panel("Account assignments", account_grid()),
+        panel("Review queue", html.Div(id=Ids.REVIEW_QUEUE), anchor="review-queue"),
+        panel("Account assignments", [account_grid(), pin_bar(Ids.ACCOUNT_PIN, ACCOUNT_PIN_HINT)]),
         dcc.Store(id=Ids.SENSITIVITY_CURVE),
         dcc.Store(id=Ids.SENSITIVITY_INPUTS),
     ])
@@ -55,8 +58,9 @@ def layout(**_query):
 dash.register_page(__name__, path="/", name="Slicer", title="Territory Slicer", layout=layout)
 
 
-def panel(title: str, body) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3")
+def panel(title: str, body, anchor: str | None = None) -> dbc.Card:
+    extra = {"id": anchor} if anchor else {}
+    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3", **extra)
 
 
 def graph(component_id: str, title: str | None = None) -> html.Div:
@@ -74,6 +78,11 @@ def rep_grid() -> dag.AgGrid:
         {"field": "Average_Deal", "headerName": "Average deal", "valueFormatter": MONEY, **NUMBER_FILTER},
         {"field": "Geo_Match_Pct", "headerName": "Geo match", "valueFormatter": PERCENT, **NUMBER_FILTER},
         {"field": "Preserved_Pct", "headerName": "Owner kept", "valueFormatter": PERCENT, **NUMBER_FILTER},
+        {"field": "Ramp", "valueFormatter": PERCENT, **NUMBER_FILTER, "headerTooltip": RAMP_TIP},
+        {"field": "Max_Accounts", "headerName": "Max accounts", "valueFormatter": COUNT, **NUMBER_FILTER,
+         "headerTooltip": CAP_TIP},
+        {"field": "Max_ARR", "headerName": "Max ARR", "valueFormatter": MONEY, **NUMBER_FILTER,
+         "headerTooltip": CAP_TIP},
     ]
     return dag.AgGrid(id=Ids.REP_GRID, columnDefs=columns, rowData=[],
                       defaultColDef={**COLUMN_DEFAULTS, "filter": True},
@@ -95,6 +104,8 @@ def account_grid() -> dag.AgGrid:
         {"field": "Num_Employees", "headerName": "Employees", "valueFormatter": COUNT, **NUMBER_FILTER},
         {"field": "Risk_Score", "headerName": "Risk", **NUMBER_FILTER},
         {"field": "Location"},
+        {"field": "Status", "minWidth": 130, "headerTooltip": "Assigned, Locked (by the Locked column, a lock ARR "
+                                                             "or a pin), Held for review, or Unassigned and why"},
     ]
     return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=columns, rowModelType="infinite",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
@@ -103,7 +114,9 @@ def account_grid() -> dag.AgGrid:
                       rowClassRules={"changed-owner": "params.data && params.data.Changed"},
                       dashGridOptions={"pagination": True, "paginationPageSize": 50,
                                        "paginationPageSizeSelector": False, "cacheBlockSize": 50,
-                                       "maxBlocksInCache": 20, "rowBuffer": 0},
+                                       "maxBlocksInCache": 20, "rowBuffer": 0,
+                                       "rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                        "enableClickSelection": True}},
                       getRowId="params.data.Account_ID", style={"height": 520})
 
 
@@ -144,6 +157,24 @@ def serve_server_side_grid(grid_id: str, table_of):
 
 
 account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, account_table)
+ACCOUNT_PIN_HINT = "Select an account in the table to pin it to a rep, lock it to its owner or unpin it."
+serve_pin_bar(Ids.ACCOUNT_PIN, ACCOUNT_PIN_HINT)
+
+
+@callback(Output(f"{Ids.ACCOUNT_PIN}-account", "data"), Input(Ids.ACCOUNT_GRID, "selectedRows"),
+          prevent_initial_call=True)
+def select_account(rows):
+    """The pin bar follows the account selected in the table."""
+    if not rows or not isinstance(rows, list) or not isinstance(rows[0], dict):
+        return None
+    account_id = rows[0].get("Account_ID")
+    return account_id if isinstance(account_id, str) else None
+
+
+@callback(Output(Ids.REVIEW_QUEUE, "children"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"))
+def show_review_queue(data, settings):
+    state = current(data, settings)
+    return no_update if state is None else queue_view(state.dataset, state.allocation)
 
 
 CURVE_IGNORES = ("threshold", "data_key", "refine", "objective")

@@ -34,8 +34,8 @@ def test_render_slicer_shows_the_engine_numbers():
 
 
 def test_render_slicer_warns_about_an_empty_segment():
-    banners, *_ = slicer.render_slicer(demo_summary(), demo_settings(threshold=10**9), "light")
-    assert "No Enterprise accounts at threshold 1,000,000,000" in str(banners)
+    banners, *_ = slicer.render_slicer(demo_summary(), demo_settings(threshold=10**8), "light")
+    assert "No Enterprise accounts at threshold 100,000,000" in str(banners)
 
 
 def test_render_slicer_does_nothing_for_a_lost_session():
@@ -50,15 +50,24 @@ def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
 
 
 def test_update_settings_writes_every_control_back():
-    args = (demo_summary(), 1000, "1,000", None, None, 34, 33, 33, 0.05, 0.05, 70, False, "balanced")
-    settings, *controls = run_callback(update_settings, None, *args, None)
+    controls = {"threshold": 0, "threshold_text": "1,000", "weight_arr": 34, "weight_accounts": 33,
+                "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70, "refine": False,
+                "objective": "balanced", "lock_arr": "", "review_arr": "", "cap_accounts_e": "", "cap_arr_e": "",
+                "cap_accounts_m": "", "cap_arr_m": ""}
+    events = {"pick": None, "weights_pick": None, "pin": None, "reset": None}
+    first = run_callback(update_settings, None, demo_summary(), controls, events, None)
+    settings = first["settings"]
     assert settings["threshold"] == demo_summary()["default_threshold"]
-    assert controls == list(control_values(settings, demo_summary()))
-    low, high = demo_summary()["range"]
-    assert controls[1:3] == [low, high] and controls[8] is False  # risk slider enabled
-    moved = (demo_summary(), 1000, "1,000", None, None, 60, 33, 33, 0.05, 0.05, 70, False, "balanced", settings)
-    settings, *controls = run_callback(update_settings, f"{Ids.WEIGHT_ARR}.value", *moved)
-    assert settings["weights"] == [60, 20, 20] and controls[5:8] == [60, 20, 20]
+    assert first["values"] == control_values(settings, demo_summary())
+    assert first["slider"]["max"] == len(demo_summary()["stops"]) - 1 and first["risk_locked"] is False
+    assert first["badges"]["geo"] == "+5%" and first["badges"]["weight_arr"] == "34%"
+    moved = run_callback(update_settings, f"{Ids.WEIGHT_ARR}.value", demo_summary(), {**controls, "weight_arr": 60},
+                         events, settings)
+    assert moved["settings"]["weights"] == [60, 20, 20]
+    assert [moved["values"][k] for k in ("weight_arr", "weight_accounts", "weight_risk")] == [60, 20, 20]
+    refused = run_callback(update_settings, f"{Ids.LOCK_ARR}.value", demo_summary(), {**controls, "lock_arr": "x"},
+                           events, settings)
+    assert refused["settings"] == settings and "is not an amount of ARR" in refused["feedback"]["lock_arr"]
 
 
 def test_account_rows_answers_one_block_sorted_by_the_server():
@@ -109,9 +118,9 @@ def test_sessions_with_different_data_see_only_their_own():
     yours = load([account("Y1", 20, 5000, "NY", "Bo", 80)], [rep("Bo", "Enterprise", "NY")])
     my_data = data_summary(services().store.put(mine), mine, "mine")
     your_data = data_summary(services().store.put(yours), yours, "yours")
-    my_rows = slicer.account_rows({"startRow": 0, "endRow": 10}, my_data, settings_json(Settings(0), my_data["key"]))
+    my_rows = slicer.account_rows({"startRow": 0, "endRow": 10}, my_data, settings_json(Settings(1), my_data["key"]))
     your_rows = slicer.account_rows({"startRow": 0, "endRow": 10}, your_data,
-                                    settings_json(Settings(0), your_data["key"]))
+                                    settings_json(Settings(1), your_data["key"]))
     assert [r["Account_ID"] for r in my_rows["rowData"]] == ["M1"]
     assert [r["Account_ID"] for r in your_rows["rowData"]] == ["Y1"]
 

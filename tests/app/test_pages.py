@@ -67,9 +67,10 @@ def test_audit_filters_by_rep_and_resets_to_its_first_win():
 
 
 def test_audit_jump_clears_filters_and_explains_misses():
-    position, label, card, *_, feedback, segment, rep = step(f"{Ids.AUDIT_JUMP}.n_submit", segment="Mid-Market",
-                                                             rep="Avery Adams", query="ACC-0000002")
+    position, label, card, *_, feedback, segment, rep, pinnable = step(
+        f"{Ids.AUDIT_JUMP}.n_submit", segment="Mid-Market", rep="Avery Adams", query="ACC-0000002")
     assert "ACC-0000002" in str(card) and (segment, rep) == ("all", None) and feedback == ""
+    assert pinnable == "ACC-0000002"  # the pin bar is about the step's account
     missed = step(f"{Ids.AUDIT_JUMP_GO}.n_clicks", query="zzz")
     assert "No assigned account" in missed[7]
 
@@ -125,7 +126,7 @@ def test_result_waits_for_apply_and_goes_stale_when_settings_change():
     assert pick == {"weights": result["weights"]}
     inputs = {"weights_pick": pick}
     data = {**demo_summary()}
-    applied = next_settings(Ids.WEIGHTS_PICK, inputs, demo_settings(), data)
+    applied = next_settings("weights_pick", inputs, demo_settings(), data).settings
     assert applied["weights"] == result["weights"] and applied["threshold"] == 1000
     view, apply_class = optimize.show_result(result, applied)
     assert "Applied." in str(view) and "d-none" in apply_class

@@ -1,0 +1,11 @@
+"""The words a leader may not know, explained once: every tooltip of the dashboard reads from here."""
+
+LOCK_TIP = ("A locked account stays with its owner whatever the balance says. Accounts are locked by the "
+            "Locked column of the Accounts file, by this ARR threshold, or by a pin.")
+HOLD_TIP = ("Accounts of at least this ARR are held for review: no rep gets them until you pick one in the "
+            "review queue on the Slicer page. They count in no book, target or score meanwhile.")
+CAP_TIP = ("The most accounts (or ARR) a rep may hold. A rep's own Max_Accounts or Max_ARR in the Reps file "
+           "wins over these defaults. Only locks can take a rep over a cap.")
+PIN_TIP = "A pin locks an account to the rep you chose: it goes there first, whatever the balance says."
+RAMP_TIP = ("A new hire ramping at 50% gets half a full book's targets, is measured on its book scaled to a "
+            "full one, and is never suggested for a held account.")
