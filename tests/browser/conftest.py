@@ -76,6 +76,12 @@ class Page:
         """The value the slider's handle announces (aria-valuenow)."""
         return self.css(f"#{component_id} [role=slider]").get_attribute("aria-valuenow")
 
+    def threshold_stop(self) -> int | None:
+        """The logarithmic stop (ALLOCATION.md §1) the threshold slider's handle is on."""
+        index = self.slider_value(Ids.THRESHOLD)
+        stops = self.js("return JSON.parse(sessionStorage.getItem(arguments[0])).stops", Ids.DATA)
+        return stops[int(index)] if index is not None else None
+
     def js(self, script: str, *args):
         return self.driver.execute_script(script, *args)
 

@@ -15,7 +15,7 @@ def test_typing_a_threshold_moves_the_slider_and_resegments(page):
     page.type_into(f"#{Ids.THRESHOLD_INPUT}", "12500")
     page.until(lambda: page.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == "12,500", message="formatted")
     page.until(lambda: kpi(page, "enterprise") != before, message="Enterprise KPIs change")
-    page.until(lambda: page.slider_value(Ids.THRESHOLD) == "12500", message="slider follows the box")
+    page.until(lambda: page.threshold_stop() == 10_000, message="the slider shows the stop nearest the box")
     assert page.js("return window.__same_page") is True  # no reload
 
 
@@ -38,9 +38,9 @@ def test_weight_sliders_always_sum_to_100(page):
 
 def test_preferences_change_the_allocation(page):
     page.press_on_slider(Ids.GEO, Keys.END)
-    page.until(lambda: page.text(Ids.GEO_VALUE) == "0.10", message="geo at max")
+    page.until(lambda: page.text(Ids.GEO_VALUE) == "+10%", message="geo at max")
     page.press_on_slider(Ids.HIGH_RISK, Keys.ARROW_LEFT)
-    page.until(lambda: page.text(Ids.HIGH_RISK_VALUE) == "65", message="high-risk one step down")
+    page.until(lambda: page.text(Ids.HIGH_RISK_VALUE) == "≥ 65", message="high-risk one step down")
     page.until(lambda: "65" in page.js(
         "return JSON.parse(sessionStorage.getItem('settings')).high_risk + ''"), message="settings stored")
 

@@ -101,8 +101,9 @@ def test_sessions_stay_isolated_under_gunicorn_with_two_workers(dash_duo, second
             page.wait_text(Ids.DATA_LABEL, "12 accounts · 6 reps", timeout=30)
         ann.type_into(f"#{Ids.THRESHOLD_INPUT}", "3000")
         bo.type_into(f"#{Ids.THRESHOLD_INPUT}", "9000")
-        for page, threshold in ((ann, "3000"), (bo, "9000")):
-            page.until(lambda p=page, t=threshold: p.slider_value(Ids.THRESHOLD) == t, message=f"threshold {threshold}")
+        for page, threshold in ((ann, "3,000"), (bo, "9,000")):
+            page.until(lambda p=page, t=threshold: p.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == t,
+                       message=f"threshold {threshold}")
         both(lambda: ann.click(f"#{Ids.OPTIMIZE_RUN}"), lambda: bo.click(f"#{Ids.OPTIMIZE_RUN}"))
         for page in (ann, bo):
             page.wait_text(Ids.OPTIMIZE_VIEW, "combinations in", timeout=60)
