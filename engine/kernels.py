@@ -255,9 +255,9 @@ def greedy_segment(s, p, targets, books, winners):
     location and the owner. Small locations are scanned; when a location has more than
     GROUP_SCAN_MAX reps, a tree per location gives its neediest rep, and another rep there can
     only tie that leader when the runner-up's total equals the leader's: then the whole
-    location is scanned, so exact ties resolve as the spec says. With caps, leaders that cannot
-    take the account are parked outside the trees until it is placed, and a rep whose count is
-    at its cap leaves them for good.
+    location is scanned, so exact ties resolve as the spec says. With caps, a rep whose count is at
+    its cap leaves the trees for good, and a leader without room for the account's ARR is parked
+    outside them until an account small enough for it comes (accounts come biggest first).
 
     The loop reads local arrays and calls local closures: handing the structures themselves to
     helper functions costs a reference count per array on every call, which made it 3× slower.
@@ -294,61 +294,70 @@ def greedy_segment(s, p, targets, books, winners):
     def can_take(rep, a):
         return within_caps(max_accounts, max_arr, c_cnt, c_arr, rep, 1.0, a)
 
-    def leader(g):
-        return tree[1] if g < 0 else group_tree[group_offset[g] + 1]
+    parked = np.empty(n_reps, dtype=np.int64)  # reps out of the trees: no room for the last account's ARR
+    n_parked = 0
 
-    parked = np.empty(n_reps, dtype=np.int64)
+    def leader_that_fits(g, a, n_parked):
+        """The leader of the global tree (g < 0) or of location g's tree once every leader without
+        room for ARR `a` is parked; returns it and the new count of parked reps."""
+        lead = tree[1] if g < 0 else group_tree[group_offset[g] + 1]
+        while lead >= 0 and not can_take(lead, a):
+            set_leaf(lead, -1)
+            parked[n_parked] = lead
+            n_parked += 1
+            lead = tree[1] if g < 0 else group_tree[group_offset[g] + 1]
+        return lead, n_parked
+
     if capped:
         for j in range(n_reps):
             if c_cnt[j] + 1.0 > max_accounts[j]:
-                set_leaf(j, -1)
+                set_leaf(j, -1)  # at its account cap: out for good (counts only grow)
     for i in range(arr.shape[0]):
         if preset[i] != FREE:
             continue
         a = arr[i]
         g = group[i]
         o = owner[i]
-        n_parked = 0
-        best = leader(-1)
-        while capped and best >= 0 and not can_take(best, a):  # park leaders that cannot take it
-            set_leaf(best, -1)
-            parked[n_parked] = best
-            n_parked += 1
-            best = leader(-1)
-        if best >= 0:
-            bonus = (geo if g >= 0 and rep_group[best] == g else 0.0) + (preserve if o == best else 0.0)
-            best_total = _total(blended[best], bonus)
-            scan = g >= 0 and scan_groups
-            if g >= 0 and use_groups:
-                lead = leader(g)
-                while capped and lead >= 0 and not can_take(lead, a):
-                    set_leaf(lead, -1)
-                    parked[n_parked] = lead
-                    n_parked += 1
-                    lead = leader(g)
-                if lead >= 0:
-                    total = _total(blended[lead], geo + (preserve if o == lead else 0.0))
-                    if _beats(total, lead, best_total, best, c_arr):
-                        best, best_total = lead, total
-                    second = _runner_up(group_tree, group_offset[g], group_size[g], position[lead], blended, c_arr)
-                    scan = second >= 0 and _total(blended[second], geo) == _total(blended[lead], geo)
-            if scan:
-                for k in range(group_start[g], group_start[g + 1]):
-                    j = group_reps[k]
-                    if capped and not can_take(j, a):
-                        continue
-                    total = _total(blended[j], geo + (preserve if o == j else 0.0))
-                    if _beats(total, j, best_total, best, c_arr):
-                        best, best_total = j, total
-            if o >= 0 and (not capped or can_take(o, a)):
-                total = _total(blended[o], (geo if g >= 0 and rep_group[o] == g else 0.0) + preserve)
-                if _beats(total, o, best_total, best, c_arr):
-                    best, best_total = o, total
-        for k in range(n_parked):
-            set_leaf(parked[k], parked[k])
+        k = 0
+        while k < n_parked:  # accounts come biggest first: a parked rep may have room for this one
+            if can_take(parked[k], a):
+                set_leaf(parked[k], parked[k])
+                n_parked -= 1
+                parked[k] = parked[n_parked]
+            else:
+                k += 1
+        best = tree[1]
+        if capped:
+            best, n_parked = leader_that_fits(-1, a, n_parked)
         winners[i] = best
         if best < 0:  # no rep can take it
             continue
+        bonus = (geo if g >= 0 and rep_group[best] == g else 0.0) + (preserve if o == best else 0.0)
+        best_total = _total(blended[best], bonus)
+        scan = g >= 0 and scan_groups
+        if g >= 0 and use_groups:
+            lead = group_tree[group_offset[g] + 1]
+            if capped:
+                lead, n_parked = leader_that_fits(g, a, n_parked)
+            if lead >= 0:
+                total = _total(blended[lead], geo + (preserve if o == lead else 0.0))
+                if _beats(total, lead, best_total, best, c_arr):
+                    best, best_total = lead, total
+                second = _runner_up(group_tree, group_offset[g], group_size[g], position[lead], blended, c_arr)
+                scan = second >= 0 and _total(blended[second], geo) == _total(blended[lead], geo)
+        if scan:
+            for k in range(group_start[g], group_start[g + 1]):
+                j = group_reps[k]
+                if capped and not can_take(j, a):
+                    continue
+                total = _total(blended[j], geo + (preserve if o == j else 0.0))
+                if _beats(total, j, best_total, best, c_arr):
+                    best, best_total = j, total
+        if o >= 0 and (not capped or can_take(o, a)):
+            total = _total(blended[o], (geo if g >= 0 and rep_group[o] == g else 0.0) + preserve)
+            if _beats(total, o, best_total, best, c_arr):
+                best, best_total = o, total
+        winners[i] = best
         c_arr[best] += a
         c_cnt[best] += 1.0
         if high[i]:
