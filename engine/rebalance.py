@@ -1,0 +1,538 @@
+"""ALLOCATION.md §8: rebalance today's books with the fewest transfers that bring every rep into
+a band, and prove how few suffice.
+
+Per segment: today's books (each account with its owner when that rep is of its segment) and the
+orphans (everyone else's accounts), with the rules of §7 (locks never move, caps hold, held
+accounts wait). A compiled heuristic (engine.rebalance_kernel) finds a plan fast; where the exact
+model (engine.rebalance_model) can be built and solved within the time limit it improves the plan
+and proves it minimal. Every plan comes with a lower bound on the moves any plan needs, the
+transfer list with a reason for each, waves, and the trade-off between moves and fairness.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kernels
+from .allocation import (
+    Allocation,
+    SegmentAllocation,
+    effective_settings,
+    high_risk_mask,
+    overall_of,
+    rule_outcome,
+    rule_warnings,
+    segment_inputs,
+    segment_result,
+)
+from .dataset import SEGMENTS, Dataset, is_enterprise
+from .fairness import overall, segment_fairness
+from .progress import Progress, report
+from .rebalance_kernel import BREADTHS, balanced_path, plan_segment
+from .rebalance_model import Problem, solve
+from .rules import HOLD, resolve_rules
+from .settings import Settings
+
+DRIVERS = ("arr", "accounts", "risk")
+DRIVER_LABELS = {"arr": "ARR", "accounts": "accounts", "risk": "high-risk ARR"}
+MAX_WAVES = 12
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the user asks of a rebalance: the band, the drivers it applies to, waves, time."""
+
+    band: float = 15.0
+    drivers: tuple[str, ...] = ("arr", "accounts")
+    waves: int = 2
+    time_limit: float = 10.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.band, bool) or not isinstance(self.band, int | float) or not 1 <= self.band <= 50:
+            raise ValueError(f"the band must be from 1 to 50 (percent), got {self.band!r}")
+        if not self.drivers or not set(self.drivers) <= set(DRIVERS) or len(set(self.drivers)) != len(self.drivers):
+            raise ValueError(f"drivers must be some of {', '.join(DRIVERS)}, got {self.drivers!r}")
+        if isinstance(self.waves, bool) or not isinstance(self.waves, int) or not 1 <= self.waves <= MAX_WAVES:
+            raise ValueError(f"waves must be a whole number from 1 to {MAX_WAVES}, got {self.waves!r}")
+        if not 0 < self.time_limit <= 600:
+            raise ValueError(f"the time limit must be from 0 to 600 seconds, got {self.time_limit!r}")
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return np.array([d in self.drivers for d in DRIVERS])
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One account of the plan: moved from a rep, or an orphan placed (from_rep -1)."""
+
+    segment: str
+    account: int
+    from_rep: int    # -1: an orphan
+    to_rep: int      # -1: no rep could take it (a rep over a cap had to let it go)
+    wave: int
+    pinned: bool     # it moves because a pin says so
+    reason: str
+
+    @property
+    def is_move(self) -> bool:
+        return self.from_rep >= 0
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    name: str
+    reps: int
+    moves: int
+    orphans_placed: int
+    orphans_unplaced: int
+    arr_moved: float
+    lower_bound: int
+    proven_minimal: bool
+    method: str                  # "exact" (the whole model solved), "pool" (a pool of accounts) or "heuristic"
+    in_band_before: int          # today's books, orphans left out
+    in_band_after: int
+    excess: float                # the worst rep's excess beyond the band after the plan (0: all in band)
+    blocker: str | None          # why the band cannot be reached, when it cannot
+    balanced_before: float | None
+    balanced_after: float | None
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The best found with at most `moves` transfers: Overall Balanced and reps in band."""
+
+    moves: int
+    balanced: float | None
+    reps_in_band: int
+
+
+@dataclass(frozen=True, eq=False)
+class Rebalance:
+    plan: Plan
+    allocation: Allocation       # the plan applied: every page and export reads it
+    transfers: list[Transfer]
+    segments: dict[str, SegmentPlan]
+    curve: list[CurvePoint]
+    waves: int                   # waves the transfer list uses
+    waves_message: str
+    seconds: float
+    balanced_before: float | None
+    warnings: list[str] = field(default_factory=list)
+
+    def _sum(self, name: str):
+        return sum(getattr(s, name) for s in self.segments.values())
+
+    moves = property(lambda self: self._sum("moves"))
+    orphans_placed = property(lambda self: self._sum("orphans_placed"))
+    arr_moved = property(lambda self: self._sum("arr_moved"))
+    lower_bound = property(lambda self: self._sum("lower_bound"))
+    in_band_before = property(lambda self: self._sum("in_band_before"))
+    in_band_after = property(lambda self: self._sum("in_band_after"))
+    total_reps = property(lambda self: self._sum("reps"))
+
+    @property
+    def proven_minimal(self) -> bool:
+        return all(s.proven_minimal for s in self.segments.values())
+
+    @property
+    def success(self) -> bool:
+        """Every rep in band and every orphan placed."""
+        return all(s.excess == 0 and s.orphans_unplaced == 0 for s in self.segments.values())
+
+    @property
+    def message(self) -> str:
+        blockers = [s.blocker for s in self.segments.values() if s.blocker]
+        if blockers:
+            return " ".join(blockers)
+        proof = ("proven minimal" if self.proven_minimal
+                 else f"at most {self.moves - self.lower_bound:,} above the minimum")
+        moves = f"{self.moves:,} move{' brings' if self.moves == 1 else 's bring'}"
+        return f"{moves} every rep into the band ({proof})."
+
+
+def rebalance(dataset: Dataset, settings: Settings, plan: Plan = Plan(), progress: Progress = None) -> Rebalance:
+    """The plan of ALLOCATION.md §8 for every segment; `progress` hears after each segment."""
+    started = time.perf_counter()
+    settings = effective_settings(dataset, settings)
+    enterprise = is_enterprise(dataset.employees, settings.threshold)
+    high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
+    assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
+    status = np.zeros(dataset.n_accounts, dtype=np.int8)
+    inputs, segments, plans, solved = {}, {}, {}, {}
+    for k, name in enumerate(SEGMENTS):
+        inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
+        seconds_left = plan.time_limit - (time.perf_counter() - started)
+        solved[name] = _plan_segment(inputs[name], plan, seconds_left / (len(SEGMENTS) - k))
+        segments[name] = segment_result(inputs[name], solved[name].final, settings.weights, dataset.has_risk)
+        assigned[segments[name].accounts] = segments[name].winners
+        status[segments[name].accounts] = segments[name].status
+        report(progress, (k + 1) / len(SEGMENTS))
+    outcome = rule_outcome(dataset, inputs, segments, rules)
+    allocation = Allocation(
+        settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
+        segments=segments, overall_custom=overall_of(segments, "custom"),
+        overall_balanced=overall_of(segments, "balanced"),
+        warnings=rule_warnings(dataset, outcome, inputs), rules=outcome)
+    for name in SEGMENTS:
+        plans[name] = _segment_plan(dataset, inputs[name], segments[name], solved[name], plan, settings)
+    transfers, waves, waves_message = _transfers(dataset, inputs, solved, plan)
+    return Rebalance(
+        plan=plan, allocation=allocation, transfers=transfers, segments=plans,
+        curve=_curve(inputs, solved, plan, dataset.has_risk), waves=waves, waves_message=waves_message,
+        seconds=time.perf_counter() - started,
+        balanced_before=overall(p.balanced_before for name, p in plans.items() if segments[name].present),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Solved:
+    """One segment's plan in local terms, accounts in processing order (held ones at -1)."""
+
+    kept: np.ndarray         # positions (processing order) of the accounts that are not held
+    start: np.ndarray        # their rep today, -1 for an orphan
+    final: np.ndarray        # every account's final local rep (held: -1), for segment_result
+    problem: Problem | None
+    lower_bound: int
+    proven: bool
+    method: str
+    excess_proven: bool
+
+
+def _plan_segment(inputs, plan: Plan, seconds: float) -> _Solved:
+    """The heuristic's plan, improved and proven by the exact model when it can be."""
+    kept = np.flatnonzero(inputs.preset != HOLD)
+    final = np.full(len(inputs.accounts), -1, dtype=np.int64)
+    if len(inputs.reps) == 0 or len(kept) == 0:
+        return _Solved(kept, np.full(len(kept), -1), final, None, 0, True, "exact", True)
+    arrays = kernels.select(inputs.arrays, kept)
+    start = arrays.owner.copy()
+    problem = Problem(values=_values(arrays), start=start, locked=np.where(arrays.preset >= 0, arrays.preset, -1),
+                      geo_group=arrays.group, rep_group=arrays.rep_group, targets=inputs.targets,
+                      band=plan.band / 100.0, chosen=plan.chosen,
+                      max_accounts=arrays.max_accounts, max_arr=arrays.max_arr)
+    heuristic = min((plan_segment(arrays, start, inputs.targets, plan.band / 100.0, plan.chosen, *breadth)
+                     for breadth in BREADTHS), key=lambda rep: _quality(problem, rep))
+    excess, unplaced = excess_of(problem, heuristic), _unplaced(problem, heuristic)
+    bound = lower_bound(problem) if excess == 0 else 0
+    chosen, method, proven, excess_proven = heuristic, "heuristic", False, excess == 0 and unplaced == 0
+    if excess_proven and _moves(problem, heuristic) <= bound:  # the bound already proves it
+        final[kept] = heuristic
+        return _Solved(kept, start, final, problem, bound, True, "heuristic", True)
+    exact = solve(problem, heuristic, excess, unplaced, seconds)
+    if exact is not None and exact.rep is not None:
+        if _quality(problem, exact.rep) <= _quality(problem, heuristic):
+            chosen, method = exact.rep, "exact" if exact.excess is not None else "pool"
+        excess_proven = excess_proven or exact.excess is not None
+        bound = max(bound, exact.moves_bound)
+        proven = exact.optimal
+    moves = _moves(problem, chosen)
+    proven = proven or (excess_of(problem, chosen) == 0 and moves <= bound)
+    final[kept] = chosen
+    return _Solved(kept, start, final, problem, max(bound, 0), proven, method, excess_proven)
+
+
+def _quality(problem: Problem, rep: np.ndarray) -> tuple:
+    """How good a plan is, smaller first: orphans unplaced, worst excess, moves, ARR moved."""
+    moved = (problem.start >= 0) & (rep != problem.start)
+    return _unplaced(problem, rep), excess_of(problem, rep), int(moved.sum()), float(problem.values[0, moved].sum())
+
+
+def _values(arrays) -> np.ndarray:
+    """3 × accounts: what each account adds to a book on each driver."""
+    return np.vstack([arrays.arr, np.ones(len(arrays.arr)), np.where(arrays.high, arrays.arr, 0.0)])
+
+
+def _moves(problem: Problem, rep: np.ndarray) -> int:
+    """Accounts that end with another rep than today's (a pinned one included)."""
+    return int(((problem.start >= 0) & (rep != problem.start)).sum())
+
+
+def _unplaced(problem: Problem, rep: np.ndarray) -> int:
+    return int((rep < 0).sum())
+
+
+def books(problem: Problem, rep: np.ndarray) -> np.ndarray:
+    """3 × reps totals of an assignment (accounts at -1 in no book)."""
+    placed = rep >= 0
+    return np.vstack([np.bincount(rep[placed], weights=problem.values[d, placed], minlength=problem.n_reps)
+                      for d in range(3)])
+
+
+def rep_excess(problem: Problem, totals: np.ndarray) -> np.ndarray:
+    """Each rep's excess beyond the band: the largest over the chosen drivers of
+    max(0, |total − T| − b·T) / T (ALLOCATION.md §8)."""
+    t = problem.targets
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.maximum(np.abs(totals - t) - problem.band * t, 0.0)
+        relative = np.where(t > 0, gap / np.where(t > 0, t, 1.0), np.where(totals > 0, np.inf, 0.0))
+    return np.where(problem.chosen[:, None], relative, 0.0).max(axis=0)
+
+
+def in_band(problem: Problem, totals: np.ndarray) -> np.ndarray:
+    """Reps within ±b% of target on every chosen driver (a little slack for rounding)."""
+    return rep_excess(problem, totals) <= 1e-9
+
+
+def excess_of(problem: Problem, rep: np.ndarray) -> float:
+    excess = rep_excess(problem, books(problem, rep))
+    return float(excess.max()) if len(excess) and excess.max() > 1e-9 else 0.0
+
+
+def lower_bound(problem: Problem) -> int:
+    """Moves any plan that brings every rep into the band must make. Each move takes one account
+    from one rep, so the moves are at least the sum over reps of the fewest accounts each must
+    give (its biggest movable ones first) to come under the top of its band and its caps; and
+    each account a rep must receive comes by a move or from an orphan."""
+    movable = problem.locked < 0
+    totals = books(problem, np.where(movable, problem.start, problem.locked))
+    out, received = 0, 0
+    t = problem.targets
+    for r in range(problem.n_reps):
+        mine = movable & (problem.start == r)
+        others = movable & (problem.start != r)
+        give = take = 0
+        for d in np.flatnonzero(problem.chosen):
+            top, bottom = t[d, r] * (1 + problem.band), t[d, r] * (1 - problem.band)
+            give = max(give, _fewest(problem.values[d, mine], totals[d, r] - top, d == 1))
+            take = max(take, _fewest(problem.values[d, others], bottom - totals[d, r], d == 1))
+        for d, cap in ((1, problem.max_accounts[r]), (0, problem.max_arr[r])):
+            held = problem.values[d, (problem.locked == r)].sum()
+            give = max(give, _fewest(problem.values[d, mine], totals[d, r] - max(cap, held), d == 1))
+        out += give
+        received += take
+    orphans = int((movable & (problem.start < 0)).sum())
+    forced = int(((problem.locked >= 0) & (problem.start >= 0) & (problem.locked != problem.start)).sum())
+    return forced + max(out, received - orphans)
+
+
+def _fewest(values: np.ndarray, amount: float, counting: bool) -> int:
+    """The fewest of `values` (biggest first) whose sum reaches `amount` (a count: whole accounts)."""
+    if amount <= 1e-9 * max(abs(amount), 1.0):
+        return 0
+    if counting:
+        return int(math.ceil(amount - 1e-9))
+    reached = np.cumsum(np.sort(values)[::-1])
+    enough = np.searchsorted(reached, amount * (1 - 1e-12))
+    return int(min(enough + 1, len(values))) if len(values) else 0
+
+
+def _segment_plan(dataset: Dataset, inputs, segment: SegmentAllocation, solved: _Solved, plan: Plan,
+                  settings: Settings) -> SegmentPlan:
+    problem = solved.problem
+    name = inputs.name
+    if problem is None:  # no reps, or nothing to balance (every account held): every rep is on its target of 0
+        reps = len(inputs.reps)
+        return SegmentPlan(name, reps, 0, 0, 0, 0.0, 0, True, "exact", reps, reps, 0.0, None,
+                           segment.fairness.balanced, segment.fairness.balanced)
+    chosen = solved.final[solved.kept]
+    today = np.where(problem.locked >= 0, problem.start, problem.start)  # today's owners, orphans out
+    moved = (problem.start >= 0) & (chosen != problem.start)
+    before_books = books(problem, today)
+    after_books = books(problem, chosen)
+    excess = excess_of(problem, chosen)
+    unplaced = _unplaced(problem, chosen)
+    return SegmentPlan(
+        name=name, reps=len(inputs.reps), moves=int(moved.sum()),
+        orphans_placed=int(((problem.start < 0) & (chosen >= 0)).sum()), orphans_unplaced=unplaced,
+        arr_moved=float(problem.values[0, moved].sum()), lower_bound=solved.lower_bound,
+        proven_minimal=solved.proven and solved.excess_proven, method=solved.method,
+        in_band_before=int(in_band(problem, before_books).sum()),
+        in_band_after=int(in_band(problem, after_books).sum()),
+        excess=excess, blocker=_blocker(dataset, inputs, problem, chosen, excess, plan) if excess > 0 else None,
+        balanced_before=segment_fairness(*before_books, settings.weights, dataset.has_risk, inputs.ramp).balanced,
+        balanced_after=segment.fairness.balanced,
+    )
+
+
+def _blocker(dataset: Dataset, inputs, problem: Problem, rep: np.ndarray, excess: float, plan: Plan) -> str:
+    """Why the band cannot be reached: a lock, an account too big for any band, whole counts, or
+    else the closest plan found."""
+    names = [dataset.rep_name[r] for r in inputs.reps]
+    accounts = inputs.accounts[inputs.preset != HOLD]
+    t = problem.targets
+    fixed = books(problem, problem.locked)
+    for d in np.flatnonzero(problem.chosen):
+        label = DRIVER_LABELS[DRIVERS[d]]
+        for r in range(problem.n_reps):
+            top = t[d, r] * (1 + problem.band)
+            if fixed[d, r] > top + 1e-9:
+                locked_here = [dataset.account_id[a] for a in accounts[problem.locked == r]][:5]
+                return (f"{names[r]}'s locked accounts ({', '.join(locked_here)}) alone hold {_amount(d, fixed[d, r])}"
+                        f" of {label}, above the top of {names[r]}'s band ({_amount(d, top)}): they cannot move.")
+        movable = problem.locked < 0
+        if d != 1 and movable.any():
+            biggest = int(np.argmax(np.where(movable, problem.values[d], -np.inf)))
+            if problem.values[d, biggest] > (t[d] * (1 + problem.band)).max() + 1e-9:
+                a = accounts[biggest]
+                return (f"{dataset.account_name[a]} ({dataset.account_id[a]}, {_amount(d, problem.values[d, biggest])} "
+                        f"of {label}) is bigger than the top of any rep's ±{plan.band:g}% band "
+                        f"({_amount(d, (t[d] * (1 + problem.band)).max())}).")
+        if d == 1:
+            for r in range(problem.n_reps):
+                low, high = t[1, r] * (1 - problem.band), t[1, r] * (1 + problem.band)
+                if math.floor(high + 1e-9) < math.ceil(low - 1e-9):
+                    return (f"{names[r]}'s account count must lie between {low:.2f} and {high:.2f} for a "
+                            f"±{plan.band:g}% band: no whole number does. Widen the band or leave Accounts out of it.")
+    worst = int(np.argmax(rep_excess(problem, books(problem, rep))))
+    return (f"No plan found brings every rep within ±{plan.band:g}%: the closest leaves {names[worst]} "
+            f"{excess:.1%} of target beyond the band.")
+
+
+def _amount(driver: int, value: float) -> str:
+    return f"{value:,.0f}" if driver == 1 else f"${value:,.0f}"
+
+
+def _transfers(dataset: Dataset, inputs: dict, solved: dict[str, _Solved], plan: Plan):
+    """Every transfer with its reason and wave, biggest first within each wave."""
+    transfers = []
+    waves_used, messages = 1, []
+    for name, s in solved.items():
+        if s.problem is None:
+            continue
+        i = inputs[name]
+        accounts = i.accounts[s.kept]
+        final = s.final[s.kept]
+        changed = np.flatnonzero(final != s.start)
+        reference = np.where(s.start >= 0, s.start, final)  # today's books with the orphans placed
+        wave_of, used, message = split_waves(s.problem, s.start, final, changed, plan.waves)
+        waves_used = max(waves_used, used)
+        if message:
+            messages.append(f"{name}: {message}")
+        for k in changed:
+            a = int(accounts[k])
+            giver = int(s.start[k])
+            transfers.append(Transfer(
+                segment=name, account=a, from_rep=int(i.reps[giver]) if giver >= 0 else -1,
+                to_rep=int(i.reps[final[k]]) if final[k] >= 0 else -1, wave=int(wave_of[k]),
+                pinned=bool(s.problem.locked[k] >= 0),
+                reason=_reason(dataset, i, s.problem, reference, int(final[k]), k)))
+    transfers.sort(key=lambda t: (t.wave, not t.is_move, -dataset.arr[t.account], t.account))
+    return transfers, waves_used, " ".join(messages)
+
+
+def split_waves(problem: Problem, start: np.ndarray, final: np.ndarray, changed: np.ndarray,
+                waves: int) -> tuple[np.ndarray, int, str]:
+    """Wave per account (1-based, 0 for accounts that do not change) so that after each wave no
+    rep in band has left it and no rep outside it is further out. Waves are filled in turn up to
+    an even share, biggest transfers first; the last takes the rest (the plan's end state keeps
+    the rule when the plan reaches the band)."""
+    wave_of = np.zeros(len(start), dtype=np.int64)
+    if len(changed) == 0:
+        return wave_of, 1, ""
+    state = np.where(start >= 0, start, -1)
+    share = math.ceil(len(changed) / waves)
+    remaining = sorted(changed, key=lambda k: (-problem.values[0, k], k))
+    for wave in range(1, waves):
+        before = rep_excess(problem, books(problem, state))
+        taken = []
+        for k in list(remaining):
+            if len(taken) >= share:
+                break
+            trial = state.copy()
+            trial[taken + [k]] = final[taken + [k]]
+            after = rep_excess(problem, books(problem, trial))
+            if np.all(after <= np.maximum(before, 0.0) + 1e-12):
+                taken.append(k)
+        for k in taken:
+            remaining.remove(k)
+            wave_of[k] = wave
+            state[k] = final[k]
+    last = max(int(wave_of.max()), 0) + 1 if remaining else int(wave_of.max())
+    for k in remaining:
+        wave_of[k] = last
+    used = len(set(wave_of[changed].tolist()))
+    renumber = {old: new for new, old in enumerate(sorted(set(wave_of[changed].tolist())), start=1)}
+    wave_of[changed] = [renumber[w] for w in wave_of[changed]]
+    if used == waves:
+        message = ""
+    elif len(changed) < waves:
+        message = f"{len(changed)} transfer{'s' if len(changed) != 1 else ''}: {used} wave{'s' if used != 1 else ''}"
+        message += " are enough." if used != 1 else " is enough."
+    else:
+        message = (f"no split into {waves} waves keeps every rep in its band (or no further out) after each "
+                   f"wave; the plan uses {used}.")
+    return wave_of, used, message
+
+
+def _reason(dataset: Dataset, inputs, problem: Problem, reference: np.ndarray, taker: int, k: int) -> str:
+    """Which rep was over or under, on which driver and by how much (in today's books with the
+    orphans placed), and what moving this account alone would do."""
+    names = [dataset.rep_name[r] for r in inputs.reps]
+    account = int(inputs.accounts[inputs.preset != HOLD][k])
+    label = f"{dataset.account_name[account]} (${dataset.arr[account]:,.0f})"
+    giver = int(problem.start[k])
+    totals = books(problem, reference)
+    if problem.locked[k] >= 0:
+        return f"Pinned by you to {names[problem.locked[k]]}; today it is with {names[giver]}."
+    if taker < 0:
+        return (f"{names[giver]} holds more than its cap allows and no rep has room for it: it stays "
+                f"unassigned.")
+    if giver < 0:
+        owner = dataset.original_rep[account].strip() or "no owner"
+        return (f"No owner in this segment ({owner}): placed with {names[taker]}, whose books were "
+                f"{_standing(problem, totals, taker)}.")
+    trial = totals.copy()
+    trial[:, giver] -= problem.values[:, k]
+    trial[:, taker] += problem.values[:, k]
+    return (f"{names[giver]} was {_standing(problem, totals, giver)}; {names[taker]} was "
+            f"{_standing(problem, totals, taker)}. Moving {label} alone leaves {names[giver]} "
+            f"{_standing(problem, trial, giver)} and {names[taker]} {_standing(problem, trial, taker)}.")
+
+
+def _standing(problem: Problem, totals: np.ndarray, r: int) -> str:
+    """ "12% over target on ARR, within band on accounts" for the chosen drivers."""
+    parts = []
+    for d in np.flatnonzero(problem.chosen):
+        target = problem.targets[d, r]
+        if target <= 0:
+            continue
+        off = (totals[d, r] - target) / target
+        where = "over" if off > 0 else "under"
+        inside = abs(off) <= problem.band + 1e-9
+        parts.append(f"{abs(off):.0%} {where} target on {DRIVER_LABELS[DRIVERS[d]]}"
+                     + (" (within the band)" if inside else ""))
+    return ", ".join(parts) or "on target"
+
+
+def _curve(inputs: dict, solved: dict[str, _Solved], plan: Plan, has_risk: bool) -> list[CurvePoint]:
+    """Overall Balanced and reps in band after the first k transfers, k = 0 … moves: each
+    segment's moves in the order that raises its Balanced score most, and the segments' next
+    moves taken in turn by which raises Overall Balanced more."""
+    weight = np.array([1.0, 1.0, 1.0 if has_risk else 0.0])
+    paths = {}
+    for name, s in solved.items():
+        if s.problem is None:
+            continue
+        final = s.final[s.kept]
+        start = np.where(s.start >= 0, s.start, final)  # orphans placed from the outset: not moves
+        moves = np.flatnonzero((s.start >= 0) & (final != s.start))
+        arrays = kernels.select(inputs[name].arrays, s.kept)
+        order, scores = balanced_path(arrays, start, moves.astype(np.int64), final[moves].astype(np.int64), weight)
+        in_band_after = [int(in_band(s.problem, books(s.problem, start)).sum())]
+        where = start.copy()
+        for m in order:
+            where[moves[m]] = final[moves[m]]
+            in_band_after.append(int(in_band(s.problem, books(s.problem, where)).sum()))
+        paths[name] = ([None if np.isnan(v) else float(v) for v in scores], in_band_after)
+    steps = dict.fromkeys(paths, 0)
+
+    def point() -> CurvePoint:
+        scores = [paths[n][0][steps[n]] for n in paths]
+        return CurvePoint(sum(steps.values()), overall(scores), sum(paths[n][1][steps[n]] for n in paths))
+
+    curve = [point()]
+    while any(steps[n] < len(paths[n][0]) - 1 for n in paths):
+        def gain(n):
+            scores = paths[n][0]
+            if steps[n] >= len(scores) - 1:
+                return -np.inf
+            return (scores[steps[n] + 1] or 0.0) - (scores[steps[n]] or 0.0)
+        nxt = max(paths, key=gain)
+        steps[nxt] += 1
+        curve.append(point())
+    return curve
