@@ -18,6 +18,8 @@ from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, default_threshol
 from .export import csv_bytes, export_csv, formula_safe
 from .loading import Limits, LoadResult, Source, load_csvs, load_workbook, normalize_header, parse_number, read_csv
 from .optimize import optimize_weights
+from .rebalance import DRIVERS as REBALANCE_DRIVERS
+from .rebalance import Plan, Rebalance, rebalance
 from .refine import OBJECTIVES, refine
 from .report import Level, Report
 from .rules import Rules
@@ -58,21 +60,41 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (("allocate", "assign every account and print a per-segment summary"),
                             ("optimize", "find the best weights (JSON on stdout)"),
                             ("sensitivity", "scores at every threshold (CSV)"),
+                            ("rebalance", "the fewest transfers that bring every rep into a band"),
                             ("validate", "check the input files")):
         command = commands.add_parser(name, help=help_text)
         _add_inputs(command)
         if name != "validate":
             _add_settings(command)
+        if name in ("allocate", "rebalance"):
+            command.add_argument("--summary", type=Path, help="write the summary JSON")
+        if name == "rebalance":
+            _add_plan(command)
         if name == "allocate":
             command.add_argument("--audit", type=Path, help="write the audit trail CSV")
-            command.add_argument("--summary", type=Path, help="write the summary JSON")
             command.add_argument("--refine", nargs="?", const=OBJECTIVES[0], choices=OBJECTIVES,
                                  help="after the greedy, move and swap accounts while that raises each "
                                       "segment's Balanced score (or Custom), keeping every geo match "
                                       "and owner count")
-        if name in ("allocate", "sensitivity"):
+        if name in ("allocate", "sensitivity", "rebalance"):
             command.add_argument("--out", type=Path, help="output CSV file")
     return parser
+
+
+def _add_plan(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--band", type=float, default=Plan.band, help="±b%% around each rep's target (1–50)")
+    command.add_argument("--drivers", type=_drivers, default=Plan.drivers,
+                         help="arr, accounts, risk: what the band applies to (default arr,accounts)")
+    command.add_argument("--waves", type=int, default=Plan.waves, help="waves to split the transfers into")
+    command.add_argument("--time-limit", type=float, default=Plan.time_limit,
+                         help="seconds the exact model may take")
+
+
+def _drivers(text: str) -> tuple[str, ...]:
+    drivers = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    if not drivers or not set(drivers) <= set(REBALANCE_DRIVERS):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of {', '.join(REBALANCE_DRIVERS)}")
+    return drivers
 
 
 def _add_inputs(command: argparse.ArgumentParser) -> None:
@@ -89,9 +111,9 @@ def _add_settings(command: argparse.ArgumentParser) -> None:
     command.add_argument("--preserve", type=float, default=0.05)
     command.add_argument("--high-risk", type=float, default=70)
     rules = command.add_argument_group("rules (ALLOCATION.md §7)")
-    rules.add_argument("--lock-arr-at-least", type=_money, metavar="X",
+    rules.add_argument("--lock-arr-at-least", type=_amount, metavar="X",
                        help="lock every account of at least this ARR to its owner")
-    rules.add_argument("--review-arr-at-least", type=_money, metavar="Y",
+    rules.add_argument("--review-arr-at-least", type=_amount, metavar="Y",
                        help="hold accounts of at least this ARR for a person to place")
     rules.add_argument("--pins", type=Path, metavar="PINS.csv",
                        help="a CSV of Account_ID, Rep_Name: each account locked to that rep")
@@ -101,7 +123,7 @@ def _add_settings(command: argparse.ArgumentParser) -> None:
                        help="default ARR cap of each segment's reps (an empty side: no cap)")
 
 
-def _money(text: str) -> float:
+def _amount(text: str) -> float:
     value, problem = parse_number(text)
     if problem or value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not an amount of ARR, e.g. 500000 or $500,000")
@@ -113,7 +135,7 @@ def _segment_caps(text: str) -> dict[str, float | None]:
     parts = [part.strip() for part in text.split(",")]
     if len(parts) > len(SEGMENTS):
         raise argparse.ArgumentTypeError(f"'{text}' has more than {len(SEGMENTS)} values: give E,MM")
-    return {segment: (_money(part) if part else None) for segment, part in zip(SEGMENTS, parts)}
+    return {segment: (_amount(part) if part else None) for segment, part in zip(SEGMENTS, parts)}
 
 
 def _weights(text: str) -> Weights:
@@ -225,7 +247,72 @@ def run_sensitivity(args, dataset: Dataset, settings: Settings) -> None:
         sys.stdout.write(buffer.getvalue())
 
 
-COMMANDS = {"allocate": run_allocate, "optimize": run_optimize, "sensitivity": run_sensitivity}
+def run_rebalance(args, dataset: Dataset, settings: Settings) -> None:
+    try:
+        plan = Plan(band=args.band, drivers=args.drivers, waves=args.waves, time_limit=args.time_limit)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    result = rebalance(dataset, settings, plan)
+    for warning in result.allocation.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.out:
+        _write(args.out, csv_bytes(TRANSFER_COLUMNS, transfer_rows(dataset, result)))
+    else:
+        print(plan_text(dataset, result))
+    if args.summary:
+        _write(args.summary, (json.dumps(rebalance_summary(result), indent=2) + "\n").encode())
+
+
+COMMANDS = {"allocate": run_allocate, "optimize": run_optimize, "sensitivity": run_sensitivity,
+            "rebalance": run_rebalance}
+
+TRANSFER_COLUMNS = ["Wave", "Account_ID", "Account_Name", "ARR", "From_Rep", "To_Rep", "Reason"]
+
+
+def transfer_rows(dataset: Dataset, result: Rebalance):
+    """CLI.md's plan file: one row per transfer (an orphan placed has an empty From_Rep)."""
+    for t in result.transfers:
+        yield [t.wave, formula_safe(dataset.account_id[t.account]), formula_safe(dataset.account_name[t.account]),
+               _number(dataset.arr[t.account]), formula_safe(_rep(dataset, t.from_rep)),
+               formula_safe(_rep(dataset, t.to_rep)), formula_safe(t.reason)]
+
+
+def _rep(dataset: Dataset, rep: int) -> str:
+    return dataset.rep_name[rep] if rep >= 0 else ""
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def rebalance_summary(result: Rebalance) -> dict:
+    """CLI.md's rebalance --summary JSON, overall then per segment."""
+    def block(source, balanced_before, balanced_after) -> dict:
+        return {"moves": source.moves, "orphans_placed": source.orphans_placed, "arr_moved": source.arr_moved,
+                "lower_bound": source.lower_bound, "proven_minimal": source.proven_minimal,
+                "reps_in_band": {"before": source.in_band_before, "after": source.in_band_after,
+                                 "total": source.total_reps if isinstance(source, Rebalance) else source.reps},
+                "balanced": {"before": balanced_before, "after": balanced_after}}
+
+    return {"band": result.plan.band, "drivers": list(result.plan.drivers),
+            **block(result, result.balanced_before, result.allocation.overall_balanced),
+            "waves": result.waves, "message": result.message,
+            "segments": {name: {**block(s, s.balanced_before, s.balanced_after), "method": s.method,
+                                "excess": s.excess, "blocker": s.blocker}
+                         for name, s in result.segments.items()}}
+
+
+def plan_text(dataset: Dataset, result: Rebalance) -> str:
+    """The plan as a table on stdout, after a line that says what it achieves."""
+    lines = [result.message, f"Reps in band {result.in_band_before:,} → {result.in_band_after:,} of "
+             f"{result.total_reps:,}; {result.moves:,} moves (${result.arr_moved:,.0f} ARR), "
+             f"{result.orphans_placed:,} orphans placed, lower bound {result.lower_bound:,}.", ""]
+    lines.append(f"{'Wave':<6}{'Account':<16}{'ARR':>14}  {'From':<20}{'To':<20}")
+    for t in result.transfers:
+        arr = f"${dataset.arr[t.account]:,.0f}"
+        giver, taker = _rep(dataset, t.from_rep)[:19] or "(orphan)", _rep(dataset, t.to_rep)[:19] or "(none)"
+        lines.append(f"{t.wave:<6}{dataset.account_id[t.account][:15]:<16}{arr:>14}  {giver:<20}{taker:<20}")
+    return "\n".join(lines)
 
 
 # --- output --------------------------------------------------------------------------------

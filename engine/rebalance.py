@@ -39,6 +39,7 @@ from .settings import Settings
 DRIVERS = ("arr", "accounts", "risk")
 DRIVER_LABELS = {"arr": "ARR", "accounts": "accounts", "risk": "high-risk ARR"}
 MAX_WAVES = 12
+SOLVER_SHARE = 0.85  # of a segment's time: the rest is for the reasons, waves and curve
 
 
 @dataclass(frozen=True)
@@ -218,22 +219,23 @@ def _plan_segment(inputs, plan: Plan, seconds: float) -> _Solved:
     heuristic = min((plan_segment(arrays, start, inputs.targets, plan.band / 100.0, plan.chosen, *breadth)
                      for breadth in BREADTHS), key=lambda rep: _quality(problem, rep))
     excess, unplaced = excess_of(problem, heuristic), _unplaced(problem, heuristic)
-    bound = lower_bound(problem) if excess == 0 else 0
-    chosen, method, proven, excess_proven = heuristic, "heuristic", False, excess == 0 and unplaced == 0
-    if excess_proven and _moves(problem, heuristic) <= bound:  # the bound already proves it
+    band_bound = lower_bound(problem)  # moves any plan needs to bring every rep into the band
+    in_band_found = excess == 0 and unplaced == 0
+    if in_band_found and _moves(problem, heuristic) <= band_bound:  # the bound already proves it
         final[kept] = heuristic
-        return _Solved(kept, start, final, problem, bound, True, "heuristic", True)
-    exact = solve(problem, heuristic, excess, unplaced, seconds)
+        return _Solved(kept, start, final, problem, band_bound, True, "heuristic", True)
+    chosen, method, proven, excess_proven, solver_bound = heuristic, "heuristic", False, in_band_found, 0
+    exact = solve(problem, heuristic, excess, unplaced, seconds * SOLVER_SHARE)
     if exact is not None and exact.rep is not None:
         if _quality(problem, exact.rep) <= _quality(problem, heuristic):
             chosen, method = exact.rep, "exact" if exact.excess is not None else "pool"
         excess_proven = excess_proven or exact.excess is not None
-        bound = max(bound, exact.moves_bound)
-        proven = exact.optimal
-    moves = _moves(problem, chosen)
-    proven = proven or (excess_of(problem, chosen) == 0 and moves <= bound)
+        solver_bound, proven = exact.moves_bound, exact.optimal
+    reaches_band = excess_of(problem, chosen) == 0 and _unplaced(problem, chosen) == unplaced
+    bound = max(band_bound, solver_bound) if reaches_band else solver_bound  # the band's bound needs the band
+    proven = proven or (reaches_band and _moves(problem, chosen) <= bound)
     final[kept] = chosen
-    return _Solved(kept, start, final, problem, max(bound, 0), proven, method, excess_proven)
+    return _Solved(kept, start, final, problem, bound, proven, method, excess_proven)
 
 
 def _quality(problem: Problem, rep: np.ndarray) -> tuple:
@@ -260,13 +262,13 @@ def books(problem: Problem, rep: np.ndarray) -> np.ndarray:
     """3 × reps totals of an assignment (accounts at -1 in no book)."""
     placed = rep >= 0
     return np.vstack([np.bincount(rep[placed], weights=problem.values[d, placed], minlength=problem.n_reps)
-                      for d in range(3)])
+                      for d in range(3)]).astype(np.float64)  # (bincount of nothing gives whole numbers)
 
 
-def rep_excess(problem: Problem, totals: np.ndarray) -> np.ndarray:
+def rep_excess(problem: Problem, totals: np.ndarray, reps: np.ndarray | None = None) -> np.ndarray:
     """Each rep's excess beyond the band: the largest over the chosen drivers of
-    max(0, |total − T| − b·T) / T (ALLOCATION.md §8)."""
-    t = problem.targets
+    max(0, |total − T| − b·T) / T (ALLOCATION.md §8); `totals` are those of `reps` when given."""
+    t = problem.targets if reps is None else problem.targets[:, reps]
     with np.errstate(invalid="ignore", divide="ignore"):
         gap = np.maximum(np.abs(totals - t) - problem.band * t, 0.0)
         relative = np.where(t > 0, gap / np.where(t > 0, t, 1.0), np.where(totals > 0, np.inf, 0.0))
@@ -398,7 +400,7 @@ def _transfers(dataset: Dataset, inputs: dict, solved: dict[str, _Solved], plan:
         accounts = i.accounts[s.kept]
         final = s.final[s.kept]
         changed = np.flatnonzero(final != s.start)
-        reference = np.where(s.start >= 0, s.start, final)  # today's books with the orphans placed
+        reference = books(s.problem, np.where(s.start >= 0, s.start, final))  # today's, orphans placed
         wave_of, used, message = split_waves(s.problem, s.start, final, changed, plan.waves)
         waves_used = max(waves_used, used)
         if message:
@@ -424,49 +426,49 @@ def split_waves(problem: Problem, start: np.ndarray, final: np.ndarray, changed:
     wave_of = np.zeros(len(start), dtype=np.int64)
     if len(changed) == 0:
         return wave_of, 1, ""
-    state = np.where(start >= 0, start, -1)
+    totals = books(problem, start)
     share = math.ceil(len(changed) / waves)
     remaining = sorted(changed, key=lambda k: (-problem.values[0, k], k))
     for wave in range(1, waves):
-        before = rep_excess(problem, books(problem, state))
-        taken = []
-        for k in list(remaining):
+        limit = rep_excess(problem, totals) + 1e-12  # no rep may end the wave further out than it began
+        taken = set()
+        for k in remaining:
             if len(taken) >= share:
                 break
-            trial = state.copy()
-            trial[taken + [k]] = final[taken + [k]]
-            after = rep_excess(problem, books(problem, trial))
-            if np.all(after <= np.maximum(before, 0.0) + 1e-12):
-                taken.append(k)
-        for k in taken:
-            remaining.remove(k)
-            wave_of[k] = wave
-            state[k] = final[k]
-    last = max(int(wave_of.max()), 0) + 1 if remaining else int(wave_of.max())
+            touched = np.array([r for r in (start[k], final[k]) if r >= 0])
+            trial = totals[:, touched].copy()
+            trial -= np.where(touched == start[k], 1.0, 0.0)[None, :] * problem.values[:, k][:, None]
+            trial += np.where(touched == final[k], 1.0, 0.0)[None, :] * problem.values[:, k][:, None]
+            if np.all(rep_excess(problem, trial, touched) <= limit[touched]):
+                totals[:, touched] = trial
+                taken.add(k)
+                wave_of[k] = wave
+        remaining = [k for k in remaining if k not in taken]
     for k in remaining:
-        wave_of[k] = last
-    used = len(set(wave_of[changed].tolist()))
-    renumber = {old: new for new, old in enumerate(sorted(set(wave_of[changed].tolist())), start=1)}
+        wave_of[k] = waves
+    used_waves = sorted(set(wave_of[changed].tolist()))
+    renumber = {old: new for new, old in enumerate(used_waves, start=1)}
     wave_of[changed] = [renumber[w] for w in wave_of[changed]]
-    if used == waves:
-        message = ""
-    elif len(changed) < waves:
-        message = f"{len(changed)} transfer{'s' if len(changed) != 1 else ''}: {used} wave{'s' if used != 1 else ''}"
-        message += " are enough." if used != 1 else " is enough."
-    else:
-        message = (f"no split into {waves} waves keeps every rep in its band (or no further out) after each "
-                   f"wave; the plan uses {used}.")
-    return wave_of, used, message
+    return wave_of, len(used_waves), _waves_message(len(changed), len(used_waves), waves)
 
 
-def _reason(dataset: Dataset, inputs, problem: Problem, reference: np.ndarray, taker: int, k: int) -> str:
-    """Which rep was over or under, on which driver and by how much (in today's books with the
-    orphans placed), and what moving this account alone would do."""
+def _waves_message(transfers: int, used: int, asked: int) -> str:
+    if used == asked:
+        return ""
+    if transfers < asked:
+        plural = "s" if transfers != 1 else ""
+        return f"{transfers} transfer{plural}: {used} wave{' is' if used == 1 else 's are'} enough."
+    return (f"no split into {asked} waves keeps every rep in its band (or no further out) after each wave; "
+            f"the plan uses {used}.")
+
+
+def _reason(dataset: Dataset, inputs, problem: Problem, totals: np.ndarray, taker: int, k: int) -> str:
+    """Which rep was over or under, on which driver and by how much (in `totals`: today's books
+    with the orphans placed), and what moving this account alone would do."""
     names = [dataset.rep_name[r] for r in inputs.reps]
     account = int(inputs.accounts[inputs.preset != HOLD][k])
     label = f"{dataset.account_name[account]} (${dataset.arr[account]:,.0f})"
     giver = int(problem.start[k])
-    totals = books(problem, reference)
     if problem.locked[k] >= 0:
         return f"Pinned by you to {names[problem.locked[k]]}; today it is with {names[giver]}."
     if taker < 0:
@@ -476,22 +478,23 @@ def _reason(dataset: Dataset, inputs, problem: Problem, reference: np.ndarray, t
         owner = dataset.original_rep[account].strip() or "no owner"
         return (f"No owner in this segment ({owner}): placed with {names[taker]}, whose books were "
                 f"{_standing(problem, totals, taker)}.")
-    trial = totals.copy()
-    trial[:, giver] -= problem.values[:, k]
-    trial[:, taker] += problem.values[:, k]
+    trial = totals[:, [giver, taker]].copy()
+    trial[:, 0] -= problem.values[:, k]
+    trial[:, 1] += problem.values[:, k]
     return (f"{names[giver]} was {_standing(problem, totals, giver)}; {names[taker]} was "
             f"{_standing(problem, totals, taker)}. Moving {label} alone leaves {names[giver]} "
-            f"{_standing(problem, trial, giver)} and {names[taker]} {_standing(problem, trial, taker)}.")
+            f"{_standing(problem, trial, giver, 0)} and {names[taker]} {_standing(problem, trial, taker, 1)}.")
 
 
-def _standing(problem: Problem, totals: np.ndarray, r: int) -> str:
-    """ "12% over target on ARR, within band on accounts" for the chosen drivers."""
+def _standing(problem: Problem, totals: np.ndarray, r: int, column: int | None = None) -> str:
+    """ "12% over target on ARR, 3% under target on accounts (within the band)" for the chosen
+    drivers: rep r's totals are column `column` of `totals` (column r when not given)."""
     parts = []
     for d in np.flatnonzero(problem.chosen):
         target = problem.targets[d, r]
         if target <= 0:
             continue
-        off = (totals[d, r] - target) / target
+        off = (totals[d, r if column is None else column] - target) / target
         where = "over" if off > 0 else "under"
         inside = abs(off) <= problem.band + 1e-9
         parts.append(f"{abs(off):.0%} {where} target on {DRIVER_LABELS[DRIVERS[d]]}"

@@ -25,8 +25,9 @@ from numba import njit
 from .kernels import FREE, within_caps
 
 BREADTHS = ((16, 3), (32, 5), (8, 2))  # (partners, probes) of the searches tried; the best plan is kept
+WIDE_PROBES = 8       # probes when the usual search leaves a rep stuck (every rep is then a partner)
 REBUILD = 64          # transfers between rebuilds of the books' index
-MIN_GAIN = 1e-12      # a change must lower the total violation by more than this
+MIN_GAIN = 1e-20      # a change must lower the total (squared) violation by more than this
 CAP_WEIGHT = 1000.0   # going over a cap weighs this much more than leaving the band
 
 
@@ -203,13 +204,14 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
     recent = np.empty(REBUILD, dtype=np.int64)  # accounts moved since the index was built
     n_recent = np.zeros(1, dtype=np.int64)
     stuck = np.zeros(n_reps, dtype=np.bool_)
-    partner = np.empty(partners_tried, dtype=np.int64)
-    probe = np.empty(8 * (2 * probes + REBUILD), dtype=np.int64)
+    partner = np.empty(n_reps, dtype=np.int64)
+    span = np.array([probes])  # accounts looked at on each side of an ideal ARR (widened when stuck)
+    probe = np.empty(8 * (2 * WIDE_PROBES + REBUILD), dtype=np.int64)
 
     def near(g, ideal, out, count):
         """Movable accounts of rep g (as indexed) whose ARR is nearest `ideal`, appended to out."""
         centre = _first_below(arr, members, index_start[g], index_start[g + 1], ideal)
-        for k in range(max(index_start[g], centre - probes), min(index_start[g + 1], centre + probes)):
+        for k in range(max(index_start[g], centre - span[0]), min(index_start[g + 1], centre + span[0])):
             a = members[k]
             if rep[a] == g and preset[a] == FREE:
                 out[count] = a
@@ -235,8 +237,8 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
             count = near(g, max(ideal, 0.0), out, count)
         return moved_here(g, out, count)
 
-    def partners(w, giving):
-        """The partners_tried reps with the most room below the top of their band (for a rep that must
+    def partners(w, giving, limit):
+        """The `limit` reps with the most room below the top of their band (for a rep that must
         give) or the most to spare above its bottom (for one that must take)."""
         room = np.empty(n_reps)
         for r in range(n_reps):
@@ -248,7 +250,7 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
                     room[r] = min(room[r], spare / targets[d, r])
         order = np.argsort(-room, kind="mergesort")
         found = 0
-        for k in range(min(partners_tried, n_reps)):
+        for k in range(min(limit, n_reps)):
             if order[k] != w:
                 partner[found] = order[k]
                 found += 1
@@ -258,10 +260,10 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
         recent[n_recent[0]] = a
         n_recent[0] += 1
 
-    def best_transfer(w, giving):
+    def best_transfer(w, giving, limit):
         """The transfer that lowers the total violation most between w and its partners."""
         best_gain, best_a, best_t = MIN_GAIN, -1, -1
-        for k in range(partners(w, giving)):
+        for k in range(partners(w, giving, limit)):
             giver, taker = (w, partner[k]) if giving else (partner[k], w)
             for c in range(offers(giver, taker, probe)):
                 a = probe[c]
@@ -271,10 +273,10 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
                         best_gain, best_a, best_t = gain, a, taker
         return best_a, best_t
 
-    def best_swap(w, giving):
+    def best_swap(w, giving, limit):
         """The swap that lowers the total violation most between w and its partners."""
         best_gain, best_a, best_b = MIN_GAIN, -1, -1
-        for k in range(partners(w, giving)):
+        for k in range(partners(w, giving, limit)):
             other = partner[k]
             count = offers(w, other, probe)
             for c in range(count):
@@ -302,14 +304,20 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
         if worst < 0:
             break
         giving = over(worst)
-        a, t = best_transfer(worst, giving)
-        if a >= 0:
+        a, t, b = -1, -1, -1
+        for limit, wide in ((partners_tried, probes), (n_reps, WIDE_PROBES)):  # widen the search when stuck
+            span[0] = wide
+            a, t = best_transfer(worst, giving, limit)
+            if a < 0:
+                a, b = best_swap(worst, giving, limit)
+            if a >= 0:
+                break
+        span[0] = probes
+        if a >= 0 and b < 0:
             note(a)
             move(a, t)
             stuck[:] = False
-            continue
-        a, b = best_swap(worst, giving)
-        if a >= 0:
+        elif a >= 0:
             i, j = rep[a], rep[b]
             note(a)
             note(b)

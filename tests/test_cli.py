@@ -178,3 +178,41 @@ def test_a_pins_file_without_its_columns_is_refused(tmp_path):
     result = cli("allocate", *FIXTURE, "--pins", str(pins))
     assert result.returncode == 2
     assert "pins.csv: a pins file needs Account_ID and Rep_Name columns (found: Account, Owner)" in result.stderr
+
+
+# --- rebalance (CLI.md) ------------------------------------------------------------------------
+
+PFIZER = ["--reps", str(DATA / "pfizer" / "reps.csv"), "--accounts", str(DATA / "pfizer" / "accounts.csv"),
+          "--threshold", "1"]
+
+
+def test_rebalance_writes_the_plan_file_and_summary(tmp_path):
+    plan, summary = tmp_path / "plan.csv", tmp_path / "s.json"
+    result = cli("rebalance", *PFIZER, "--band", "5", "--drivers", "arr", "--waves", "2", "--out", str(plan),
+                 "--summary", str(summary))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(plan.read_text())))
+    assert list(rows[0]) == ["Wave", "Account_ID", "Account_Name", "ARR", "From_Rep", "To_Rep", "Reason"]
+    assert [(r["Wave"], r["Account_ID"], r["From_Rep"], r["To_Rep"]) for r in rows] == [
+        ("1", "B10", "SR2", "SR3"), ("2", "B12", "SR2", "SR3")]
+    data = json.loads(summary.read_text())
+    assert {k: data[k] for k in ("band", "drivers", "moves", "orphans_placed", "arr_moved", "lower_bound",
+                                 "proven_minimal", "reps_in_band")} == {
+        "band": 5.0, "drivers": ["arr"], "moves": 2, "orphans_placed": 0, "arr_moved": 3357.0, "lower_bound": 2,
+        "proven_minimal": True, "reps_in_band": {"before": 2, "after": 4, "total": 4}}
+    assert set(data["balanced"]) == {"before", "after"}
+    assert data["segments"]["Enterprise"]["moves"] == 2
+
+
+def test_rebalance_prints_the_plan_without_out():
+    result = cli("rebalance", *PFIZER, "--band", "10", "--drivers", "arr")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 move brings every rep into the band (proven minimal).")
+    assert "B10" in result.stdout and "SR2" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [(["--band", "70"], "the band must be from 1 to 50"),
+                                           (["--drivers", "arr,love"], "is not a list of arr, accounts, risk")])
+def test_bad_rebalance_flags_exit_2(args, message):
+    result = cli("rebalance", *PFIZER, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
