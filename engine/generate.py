@@ -1,8 +1,10 @@
 """Seeded generator of realistic demo and benchmark data.
 
 ARR grows with employee count (so the deal-size ratio means something), reps and accounts share
-locations, a few cells are messy the way real exports are (lower-case or padded locations,
-"Calif.", money formats, former reps as owners, blank risk scores).
+locations, and the books are a team's books as they have grown: most accounts are owned by a rep
+of their segment (at the usual 1,000-employee line), some reps hold much more than others, a few
+owners sit in the other segment or have left. A few cells are messy the way real exports are
+(lower-case or padded locations, "Calif.", money formats, blank risk scores).
 
     python -m engine.generate --accounts 2000 --reps 24 --seed 7 --out data/demo
 """
@@ -27,13 +29,17 @@ NAME_TAIL = ("Analytics", "Bank", "Biotech", "Capital", "Cloud", "Energy", "Food
              "Holdings", "Labs", "Logistics", "Media", "Motors", "Networks", "Retail", "Robotics",
              "Software", "Systems", "Telecom", "Travel")
 FORMER_REPS = ("Pat Former", "Lee Departed", "Sam Retired")
+OWNER_THRESHOLD = 1000   # the segment line the books grew under
+BOOK_SPREAD = 8.0        # Dirichlet concentration of the reps' shares of a segment: lower is more uneven
+OTHER_SEGMENT = 0.06     # accounts owned by a rep of the other segment
+FORMER = 0.04            # accounts owned by someone who left
 
 
 def generate(n_accounts: int, n_reps: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accounts, reps) as text tables, exactly as they would be written to CSV."""
     rng = np.random.default_rng(seed)
     reps = _reps(n_reps, rng)
-    return _accounts(n_accounts, reps["Rep_Name"].tolist(), rng), reps
+    return _accounts(n_accounts, reps, rng), reps
 
 
 def _reps(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -53,13 +59,11 @@ def _unique_person_names(n: int, rng: np.random.Generator) -> list[str]:
     return names
 
 
-def _accounts(n: int, rep_names: list[str], rng: np.random.Generator) -> pd.DataFrame:
+def _accounts(n: int, reps: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     employees = np.clip(rng.lognormal(mean=7.0, sigma=1.4, size=n), 10, 300_000).astype(np.int64)
     arr = np.round(employees ** 0.8 * 450 * rng.lognormal(0.0, 0.45, size=n), -2).astype(np.int64)
     locations = rng.choice(STATES, size=n, p=STATE_SHARE / STATE_SHARE.sum()).astype(object)
-    owners = rng.choice(rep_names, size=n).astype(object)
-    former = rng.random(n) < 0.04
-    owners[former] = rng.choice(FORMER_REPS, size=int(former.sum()))
+    owners = _owners(employees >= OWNER_THRESHOLD, reps, rng)
     risk = rng.beta(2.0, 3.0, size=n) * 100
     names = [f"{NAME_HEAD[rng.integers(len(NAME_HEAD))]} {NAME_TAIL[rng.integers(len(NAME_TAIL))]} {i}"
              for i in range(n)]
@@ -75,6 +79,23 @@ def _accounts(n: int, rep_names: list[str], rng: np.random.Generator) -> pd.Data
     })
     _make_messy(accounts, rng)
     return accounts
+
+
+def _owners(enterprise: np.ndarray, reps: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Each account's owner: a rep of its segment, drawn by uneven shares; a few from the other
+    segment (the line moved since) or a rep who left."""
+    names = reps["Rep_Name"].to_numpy(dtype=object)
+    rep_enterprise = (reps["Segment"] == "Enterprise").to_numpy()
+    n = len(enterprise)
+    other = rng.random(n) < OTHER_SEGMENT
+    owners = np.empty(n, dtype=object)
+    for side in (True, False):
+        pool = names[rep_enterprise == side] if (rep_enterprise == side).any() else names
+        wanted = np.flatnonzero((enterprise == side) != other)
+        owners[wanted] = rng.choice(pool, size=len(wanted), p=rng.dirichlet(np.full(len(pool), BOOK_SPREAD)))
+    former = rng.random(n) < FORMER
+    owners[former] = rng.choice(FORMER_REPS, size=int(former.sum()))
+    return owners
 
 
 def _make_messy(accounts: pd.DataFrame, rng: np.random.Generator) -> None:

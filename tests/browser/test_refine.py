@@ -2,18 +2,22 @@
 import csv
 import io
 
+from app.cards import count
 from app.ids import Ids
+from app.store import demo_dataset
+from engine import Settings, allocate
 
 from .test_layout import keep_screenshot
 from .test_shell import download
 
 
 def test_refine_preview_switch_comparison_audit_and_export(page):
-    page.wait_text(Ids.REFINE_PREVIEW, "Would give: Balanced 86.5 → 99.")
+    greedy = count(allocate(demo_dataset(), Settings(1000)).overall_balanced, 1)
+    page.wait_text(Ids.REFINE_PREVIEW, f"Would give: Balanced {greedy} → 99.")
     assert "geo matches and owners kept unchanged" in page.text(Ids.REFINE_PREVIEW)
     assert "To the limit" not in page.text(Ids.FAIRNESS_CARDS)
     page.click(f"#{Ids.REFINE}")
-    page.wait_text(Ids.REFINE_PREVIEW, "Refined: Balanced 86.5 → 99.")
+    page.wait_text(Ids.REFINE_PREVIEW, f"Refined: Balanced {greedy} → 99.")
     page.wait_text(Ids.FAIRNESS_CARDS, "To the limit (100 − score)")
     keep_screenshot(page, "refine-slicer")
 
