@@ -5,6 +5,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from engine import ENTERPRISE, MID_MARKET, Allocation
+from engine.comparison import account_changed
 from engine.fairness import band
 from engine.summary import TOTAL, SegmentKpis
 
@@ -122,3 +123,46 @@ def driver_tip(label: str, cv: float | None) -> str:
 
 def slug(text: str) -> str:
     return text.lower().replace(" ", "-")
+
+
+def disruption_card(state) -> dbc.Card:
+    """Disruption at a glance (PAGES.md §1): accounts and ARR that change owner; when rebalancing,
+    the plan's moves, its proof and the reps in band."""
+    rebalance = state.rebalance
+    if rebalance is not None:
+        body = plan_summary(state.dataset, rebalance)
+    elif state.error:
+        body = [html.Strong("Rebalancing: "), state.error, " Today's books are shown."]
+    elif state.pending:
+        body = [html.Strong("Rebalancing: "), "working out the plan… Today's books are shown meanwhile."]
+    else:
+        moved = account_changed(state.dataset, state.allocation)
+        arr = float(state.dataset.arr[moved].sum())
+        total = float(state.dataset.arr.sum())
+        body = [html.Strong("Disruption: "),
+                f"{int(moved.sum()):,} of {state.dataset.n_accounts:,} accounts ({share(moved.sum(), moved.size)}) and "
+                f"{money(arr)} of {money(total)} ARR ({share(arr, total)}) change owner."]
+    return dbc.Card(dbc.CardBody(body, className="py-2"), className="mb-3", id="disruption-card")
+
+
+def plan_summary(dataset, rebalance) -> list:
+    """ "Plan: 29 moves ($1.2M ARR), proven minimal · reps in band 16 → 24 of 24 · …" """
+    proof = ("proven minimal" if rebalance.proven_minimal
+             else f"at most {rebalance.moves - rebalance.lower_bound:,} above the minimum")
+    parts = [html.Strong("Plan: "),
+             f"{rebalance.moves:,} move{'s' if rebalance.moves != 1 else ''} ({money(rebalance.arr_moved)} ARR), ",
+             html.Span(proof, className="fw-semibold", id="plan-proof"),
+             f" · reps in band (±{rebalance.plan.band:g}%) {rebalance.in_band_before:,} → "
+             f"{rebalance.in_band_after:,} of {rebalance.total_reps:,}",
+             f" · {rebalance.orphans_placed:,} orphan{'s' if rebalance.orphans_placed != 1 else ''} placed"
+             if rebalance.orphans_placed else "",
+             f" · {rebalance.waves} wave{'s' if rebalance.waves != 1 else ''}"]
+    if not rebalance.success:
+        parts.append(html.Div(rebalance.message, className="small text-danger-emphasis mt-1"))
+    if rebalance.waves_message:
+        parts.append(html.Div(rebalance.waves_message, className="small text-body-secondary mt-1"))
+    return parts
+
+
+def share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "—"

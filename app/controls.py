@@ -15,7 +15,7 @@ from engine.dataset import MAX_THRESHOLD, SEGMENTS
 from engine.loading import parse_number
 from engine.rules import MAX_MONEY, Rules
 
-from .state import RefineChoice, rules_json, settings_from_json, settings_json
+from .state import ModeChoice, RefineChoice, rules_json, settings_from_json, settings_json
 
 WEIGHTS = ("weight_arr", "weight_accounts", "weight_risk")
 PREFERENCES = ("geo", "preserve", "high_risk")
@@ -90,8 +90,20 @@ def next_settings(trigger: str | None, inputs: dict, stored: dict | None, data: 
     choice = RefineChoice.of(stored)
     if trigger in ("refine", "objective"):
         choice = RefineChoice.of({"refine": inputs["refine"], "objective": inputs["objective"]})
+    mode = ModeChoice.of(stored)
+    if trigger in ("mode", "band", "drivers", "waves"):
+        mode = _mode(trigger, inputs, mode)
     settings, feedback = _apply(trigger, inputs, previous, data)
-    return Change(settings_json(settings, data["key"], choice), feedback)
+    return Change(settings_json(settings, data["key"], choice, mode), feedback)
+
+
+def _mode(trigger: str, inputs: dict, mode: ModeChoice) -> ModeChoice:
+    """The mode after one of its controls moved; a value out of range leaves it as it was."""
+    changed = {**mode.json(), trigger: inputs[trigger]}
+    if trigger == "drivers" and not inputs["drivers"]:
+        return mode  # the band must apply to some driver: unticking the last one is undone
+    choice = ModeChoice.of(changed)
+    return choice if choice.json()[trigger] == changed[trigger] else mode
 
 
 def _apply(trigger: str | None, inputs: dict, settings: Settings, data: dict) -> tuple[Settings, dict]:
@@ -183,6 +195,7 @@ def control_values(settings: dict, data: dict) -> dict:
         "threshold_text": format_count(settings["threshold"]),
         **dict(zip(WEIGHTS, weights)), **{name: settings[name] for name in PREFERENCES},
         "refine": settings["refine"], "objective": settings["objective"],
+        "mode": settings["mode"], "band": settings["band"], "drivers": settings["drivers"], "waves": settings["waves"],
         **{name: format_money(rules[key]) for name, key in MONEY_RULES.items()},
     }
     for name, (kind, segment) in CAP_BOXES.items():

@@ -213,3 +213,36 @@ def comparison_figure(segment: str, books: pd.DataFrame, theme: str | None) -> d
                         showlegend=False))
     layout = {**two_rows(("ARR per rep", "Accounts per rep")), "barmode": "group", "bargap": 0.2}
     return themed(data, layout, theme, 480)
+
+
+IN_BAND = "#54a24b"
+
+
+def trade_off_figure(rebalance, theme: str | None) -> dict:
+    """ALLOCATION.md §8's trade-off: the best Overall Balanced and reps in band found with at most
+    k transfers, k = 0 … the plan's moves; the plan itself marked at the right end."""
+    curve = rebalance.curve
+    if len(curve) < 2:
+        return message_figure("Today's books are already in the band: no transfer is needed", theme, 300)
+    moves = [p.moves for p in curve]
+    data = [
+        {"type": "scatter", "x": moves, "y": [p.balanced for p in curve], "name": "Overall Balanced",
+         "mode": "lines+markers" if len(curve) <= 40 else "lines",
+         "line": {"color": BALANCED, "width": 3, "shape": "hv"},
+         "hovertemplate": "%{x:,} moves: Overall Balanced %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "x": moves, "y": [p.reps_in_band for p in curve], "yaxis": "y2",
+         "name": f"Reps in band (of {rebalance.total_reps:,})", "mode": "lines",
+         "line": {"color": IN_BAND, "dash": "dash", "shape": "hv"},
+         "hovertemplate": "%{x:,} moves: %{y:,} reps in band<extra></extra>"},
+    ]
+    plan = curve[-1]
+    note = {"text": f"the plan: {plan.moves:,} moves", "x": plan.moves, "y": plan.balanced, "xref": "x",
+            "yref": "y", "showarrow": True, "arrowhead": 0, "ax": -40, "ay": 30}
+    layout = {
+        "xaxis": {"title": {"text": "Transfers (at most)"}, "tickformat": ",d", "rangemode": "tozero"},
+        "yaxis": {"title": {"text": "Overall Balanced"}, "range": [0, 100.5]},
+        "yaxis2": {"title": {"text": "Reps in band"}, "overlaying": "y", "side": "right", "showgrid": False,
+                   "range": [0, rebalance.total_reps + 0.5], "tickformat": ",d"},
+        "annotations": [note] if plan.balanced is not None else [], "hovermode": "x unified",
+    }
+    return themed(data, layout, theme, 340)

@@ -4,13 +4,17 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from engine.export import export_csv, export_filename, export_xlsx
+from engine.export import export_csv, export_filename, export_xlsx, table_csv, transfer_table
 
 from .ids import Ids
 from .state import current
 
 PAGES = (("Slicer", "/"), ("Comparison", "/comparison"), ("Audit", "/audit"))
-EXPORTERS = {Ids.EXPORT_CSV: ("csv", export_csv), Ids.EXPORT_XLSX: ("xlsx", export_xlsx)}
+EXPORTERS = {
+    Ids.EXPORT_CSV: ("csv", lambda state: export_csv(state.dataset, state.allocation)),
+    Ids.EXPORT_XLSX: ("xlsx", lambda state: export_xlsx(state.dataset, state.allocation, state.rebalance)),
+    Ids.EXPORT_TRANSFERS: ("csv", lambda state: table_csv(transfer_table(state.dataset, state.rebalance))),
+}
 
 
 def header() -> dbc.Navbar:
@@ -21,6 +25,7 @@ def header() -> dbc.Navbar:
         dbc.DropdownMenu([
             dbc.DropdownMenuItem("CSV", id=Ids.EXPORT_CSV),
             dbc.DropdownMenuItem("Excel (.xlsx)", id=Ids.EXPORT_XLSX),
+            dbc.DropdownMenuItem("Transfers of the plan (CSV)", id=Ids.EXPORT_TRANSFERS, disabled=True),
         ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-3", align_end=True),
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
@@ -63,18 +68,27 @@ clientside_callback(ClientsideFunction("slicer", "applyTheme"),
                     Output(Ids.THEME, "data"), Input(Ids.THEME_SWITCH, "value"))
 
 
-@callback(Output(Ids.DOWNLOAD, "data"),
-          Input(Ids.EXPORT_CSV, "n_clicks"), Input(Ids.EXPORT_XLSX, "n_clicks"),
-          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), prevent_initial_call=True)
-def export(_csv, _xlsx, data, settings):
-    return export_download(ctx.triggered_id, data, settings)
+@callback(Output(Ids.DOWNLOAD, "data"), *[Input(item, "n_clicks") for item in EXPORTERS],
+          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"), prevent_initial_call=True)
+def export(_csv, _xlsx, _transfers, data, settings, plan):
+    return export_download(ctx.triggered_id, data, settings, plan)
 
 
-def export_download(trigger: str, data: dict | None, settings: dict | None):
+@callback(Output(Ids.EXPORT_TRANSFERS, "disabled"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+          Input(Ids.PLAN, "data"))
+def transfers_exportable(data, settings, plan):
+    """The transfer list can be exported once a plan is shown."""
+    state = current(data, settings, plan)
+    return state is None or state.rebalance is None
+
+
+def export_download(trigger: str, data: dict | None, settings: dict | None, plan: dict | None = None):
     """The export of the session's current state, named after its settings."""
-    state = current(data, settings)
-    if state is None or trigger not in EXPORTERS:
+    state = current(data, settings, plan)
+    if state is None or trigger not in EXPORTERS or (trigger == Ids.EXPORT_TRANSFERS and state.rebalance is None):
         return no_update
     extension, exporter = EXPORTERS[trigger]
-    content = exporter(state.dataset, state.allocation)
-    return dcc.send_bytes(content, export_filename(state.dataset, state.allocation, extension))
+    name = export_filename(state.dataset, state.allocation, extension, state.rebalance)
+    if trigger == Ids.EXPORT_TRANSFERS:
+        name = name.replace("territories_", "transfers_", 1)
+    return dcc.send_bytes(exporter(state), name)

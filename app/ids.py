@@ -12,6 +12,8 @@ class Ids(StrEnum):
     THRESHOLD_PICK = "threshold-pick"  # a threshold chosen outside the sidebar (chart click)
     WEIGHTS_PICK = "weights-pick"      # weights applied from Optimize
     PIN_REQUEST = "pin-request"        # a pin or unpin asked for from a table, the audit or the queue
+    PLAN_INPUTS = "plan-inputs"        # what the rebalancing job works from (None when redrawing)
+    PLAN = "plan"                      # where the rebalancing job left its plan
     TAB = "tab"                        # random id of this page load (leases of background jobs)
     THEME = "theme"
     URL = "url"
@@ -20,6 +22,7 @@ class Ids(StrEnum):
     EXPORT = "export"
     EXPORT_CSV = "export-csv"
     EXPORT_XLSX = "export-xlsx"
+    EXPORT_TRANSFERS = "export-transfers"
     DOWNLOAD = "download"
     THEME_SWITCH = "theme-switch"
     HELP_OPEN = "help-open"
@@ -44,6 +47,17 @@ class Ids(StrEnum):
     GEO_VALUE = "geo-value"
     PRESERVE_VALUE = "preserve-value"
     HIGH_RISK_VALUE = "high-risk-value"
+    MODE = "mode"
+    MODE_CONTROLS = "mode-controls"
+    BAND = "band"
+    BAND_VALUE = "band-value"
+    PLAN_DRIVERS = "plan-drivers"
+    WAVES = "waves"
+    PLAN_PROGRESS = "plan-progress"
+    PLAN_PROGRESS_WRAP = "plan-progress-wrap"
+    PLAN_CANCEL = "plan-cancel"
+    PLAN_STATUS = "plan-status"
+    PLAN_RESULT = "plan-result"
     LOCK_ARR = "lock-arr"
     REVIEW_ARR = "review-arr"
     CAP_ACCOUNTS_E = "cap-accounts-enterprise"
@@ -60,6 +74,7 @@ class Ids(StrEnum):
     # slicer page
     SLICER_BANNERS = "slicer-banners"
     KPI_CARDS = "kpi-cards"
+    DISRUPTION = "disruption"
     FAIRNESS_CARDS = "fairness-cards"
     DISTRIBUTION_ENTERPRISE = "distribution-enterprise"
     DISTRIBUTION_MID_MARKET = "distribution-mid-market"
@@ -79,6 +94,16 @@ class Ids(StrEnum):
     REFINE_COMPARISON = "refine-comparison"
     MOVEMENT_TOTALS = "movement-totals"
     MOVEMENT_GRID = "movement-grid"
+    TRANSFERS = "transfers"            # the rebalancing plan's transfer list
+    TRANSFER_LIST = "transfer-list"
+    TRANSFER_REP = "transfer-rep"
+    TRANSFER_PREV = "transfer-prev"
+    TRANSFER_NEXT = "transfer-next"
+    TRANSFER_COUNT = "transfer-count"
+    TRANSFER_PAGE = "transfer-page"
+    TRANSFER_ROW = "transfer-row"
+    TRANSFER_REJECT = "transfer-reject"
+    TRADE_OFF = "trade-off"
     # audit page
     AUDIT_POSITION = "audit-position"
     AUDIT_SEGMENT = "audit-segment"

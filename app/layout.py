@@ -24,6 +24,8 @@ def shell() -> html.Div:
         dcc.Store(id=Ids.THRESHOLD_PICK),
         dcc.Store(id=Ids.WEIGHTS_PICK),
         dcc.Store(id=Ids.PIN_REQUEST),
+        dcc.Store(id=Ids.PLAN_INPUTS),
+        dcc.Store(id=Ids.PLAN),
         dcc.Store(id=Ids.TAB, data=uuid.uuid4().hex),
         dcc.Store(id=Ids.THEME),
         header(),

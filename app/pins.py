@@ -76,9 +76,10 @@ def serve_pin_bar(bar_id: str, hint: str) -> None:
     @callback(Output(f"{bar_id}-label", "children"), Output(f"{bar_id}-rep", "options"),
               Output(f"{bar_id}-rep", "value"), Output(f"{bar_id}-pin", "disabled"),
               Output(f"{bar_id}-lock", "disabled"), Output(f"{bar_id}-unpin", "disabled"),
-              Input(f"{bar_id}-account", "data"), Input(Ids.SETTINGS, "data"), State(Ids.DATA, "data"))
-    def describe(account_id, settings, data):
-        state = current(data, settings)
+              Input(f"{bar_id}-account", "data"), Input(Ids.SETTINGS, "data"), Input(Ids.PLAN, "data"),
+              State(Ids.DATA, "data"))
+    def describe(account_id, settings, plan, data):
+        state = current(data, settings, plan)
         choice = pin_choice(state.dataset, state.allocation, account_id) if state else None
         if choice is None:
             return hint, [], None, True, True, True
@@ -88,14 +89,14 @@ def serve_pin_bar(bar_id: str, hint: str) -> None:
               Input(f"{bar_id}-pin", "n_clicks"), Input(f"{bar_id}-lock", "n_clicks"),
               Input(f"{bar_id}-unpin", "n_clicks"),
               State(f"{bar_id}-account", "data"), State(f"{bar_id}-rep", "value"), State(Ids.SETTINGS, "data"),
-              State(Ids.DATA, "data"), prevent_initial_call=True)
-    def request(_pin, _lock, _unpin, account_id, rep, settings, data):
+              State(Ids.DATA, "data"), State(Ids.PLAN, "data"), prevent_initial_call=True)
+    def request(_pin, _lock, _unpin, account_id, rep, settings, data, plan):
         if not isinstance(account_id, str):
             return no_update
         if ctx.triggered_id == f"{bar_id}-unpin":
             return pin_request(account_id, None)
         if ctx.triggered_id == f"{bar_id}-lock":
-            state = current(data, settings)
+            state = current(data, settings, plan)
             choice = pin_choice(state.dataset, state.allocation, account_id) if state else None
             return pin_request(account_id, choice.owner) if choice and choice.owner else no_update
         return pin_request(account_id, rep) if isinstance(rep, str) else no_update

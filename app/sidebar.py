@@ -15,8 +15,9 @@ from .cards import refine_summary
 from .controls import Change, control_values, next_settings, slider_marks
 from .ids import Ids
 from .optimize import optimize_panel
+from .plan import mode_section
 from .services import services
-from .state import RefineChoice, current, dataset_of, demo_summary
+from .state import ModeChoice, RefineChoice, current, dataset_of, demo_summary
 from .terms import CAP_TIP, HOLD_TIP, LOCK_TIP, PIN_TIP, RAMP_TIP
 from .uploads import receive_upload
 
@@ -27,6 +28,7 @@ AUTO_PREVIEW_ACCOUNTS = 5_000
 def sidebar() -> html.Div:
     limit_mb = services().config.max_upload_bytes / MB
     return html.Div([
+        section("Mode", mode_section()),
         section("Data", [
             html.Div(id=Ids.DATA_LABEL, className="small text-body-secondary mb-2"),
             dcc.Upload(id=Ids.UPLOAD, multiple=True, className="upload-zone",
@@ -155,6 +157,8 @@ CONTROLS = {  # name → (component id, property) of every control the settings 
     "lock_arr": (Ids.LOCK_ARR, "value"), "review_arr": (Ids.REVIEW_ARR, "value"),
     "cap_accounts_e": (Ids.CAP_ACCOUNTS_E, "value"), "cap_arr_e": (Ids.CAP_ARR_E, "value"),
     "cap_accounts_m": (Ids.CAP_ACCOUNTS_M, "value"), "cap_arr_m": (Ids.CAP_ARR_M, "value"),
+    "mode": (Ids.MODE, "value"), "band": (Ids.BAND, "value"), "drivers": (Ids.PLAN_DRIVERS, "value"),
+    "waves": (Ids.WAVES, "value"),
 }
 EVENTS = {  # name → (component id, property): choices made elsewhere that change the settings
     "pick": (Ids.THRESHOLD_PICK, "data"), "weights_pick": (Ids.WEIGHTS_PICK, "data"),
@@ -163,7 +167,7 @@ EVENTS = {  # name → (component id, property): choices made elsewhere that cha
 TYPED = ("threshold_text", "lock_arr", "review_arr", "cap_accounts_e", "cap_arr_e", "cap_accounts_m", "cap_arr_m")
 BADGES = {"weight_arr": Ids.WEIGHT_ARR_VALUE, "weight_accounts": Ids.WEIGHT_ACCOUNTS_VALUE,
           "weight_risk": Ids.WEIGHT_RISK_VALUE, "geo": Ids.GEO_VALUE, "preserve": Ids.PRESERVE_VALUE,
-          "high_risk": Ids.HIGH_RISK_VALUE}
+          "high_risk": Ids.HIGH_RISK_VALUE, "band": Ids.BAND_VALUE}
 TRIGGERS = {component: name for name, (component, _) in {**CONTROLS, **EVENTS}.items()}
 
 
@@ -200,7 +204,7 @@ def badges(settings: dict) -> dict:
     """The value shown beside each slider, in the words of the sidebar (a 0.05 bonus is +5%)."""
     return {**{name: f"{w}%" for name, w in zip(("weight_arr", "weight_accounts", "weight_risk"), settings["weights"])},
             "geo": f"+{settings['geo']:.0%}", "preserve": f"+{settings['preserve']:.0%}",
-            "high_risk": f"≥ {settings['high_risk']:g}"}
+            "high_risk": f"≥ {settings['high_risk']:g}", "band": f"±{settings['band']:g}%"}
 
 
 def reset_notice(reason: str | None, settings: dict) -> str:
@@ -212,10 +216,11 @@ def reset_notice(reason: str | None, settings: dict) -> str:
             f"{w[0]}/{w[1]}/{w[2]}, no rules.")
 
 
-@callback(Output(Ids.RULE_COUNTS, "children"), Input(Ids.SETTINGS, "data"), State(Ids.DATA, "data"))
-def rule_counts(settings, data):
+@callback(Output(Ids.RULE_COUNTS, "children"), Input(Ids.SETTINGS, "data"), Input(Ids.PLAN, "data"),
+          State(Ids.DATA, "data"))
+def rule_counts(settings, plan, data):
     """How many accounts the rules lock, pin and hold at the current settings."""
-    state = current(data, settings)
+    state = current(data, settings, plan)
     if state is None:
         return no_update
     outcome = state.allocation.rules
@@ -234,10 +239,12 @@ def refine_preview(settings, _asked, data):
     once on data up to AUTO_PREVIEW_ACCOUNTS (tens of milliseconds), on request above, where a
     preview at every slider move would cost each user up to a second of server time."""
     choice = RefineChoice.of(settings)
+    if ModeChoice.of(settings).rebalancing:
+        return "Refine balance applies to a redraw; a rebalance keeps today's books.", "d-none"
     wanted = choice.on or ctx.triggered_id == Ids.REFINE_PREVIEW_RUN
     if data and not wanted and data["accounts"] > AUTO_PREVIEW_ACCOUNTS:
         return f"Refining {data['accounts']:,} accounts takes a moment.", "p-0 ms-1 align-baseline"
-    state = current(data, settings, choice.objective)
+    state = current(data, settings, objective=choice.objective)
     if state is None:
         return no_update, no_update
     return refine_summary(state.allocation, choice.on), "d-none"

@@ -5,11 +5,13 @@ recomputed from these two on the server, so any worker can answer any request.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
 from engine import Allocation, Dataset, Preferences, Settings, Weights, allocate, default_threshold, slider_range
 from engine.dataset import MAX_THRESHOLD, SEGMENTS, slider_stops
+from engine.rebalance import DRIVERS, Plan, Rebalance, today
 from engine.refine import BALANCED, OBJECTIVES, refine
 from engine.rules import Rules
 
@@ -57,15 +59,55 @@ class RefineChoice:
         return cls(stored.get("refine") is True, objective if objective in OBJECTIVES else BALANCED)
 
 
+REDRAW, REBALANCE = "redraw", "rebalance"
+
+
+@dataclass(frozen=True)
+class ModeChoice:
+    """Redraw (the greedy, optionally refined) or rebalance today's books (ALLOCATION.md §8)."""
+
+    mode: str = REDRAW
+    plan: Plan = Plan()
+
+    @property
+    def rebalancing(self) -> bool:
+        return self.mode == REBALANCE
+
+    @classmethod
+    def of(cls, stored: dict | None) -> ModeChoice:
+        """What the SETTINGS store says; anything a user could not have chosen reads as the defaults."""
+        stored = stored or {}
+        mode = stored.get("mode") if stored.get("mode") in (REDRAW, REBALANCE) else REDRAW
+        drivers = stored.get("drivers")
+        try:
+            plan = Plan(band=stored.get("band", Plan.band), waves=stored.get("waves", Plan.waves),
+                        drivers=tuple(drivers) if isinstance(drivers, list) and len(drivers) <= len(DRIVERS)
+                        else Plan.drivers)
+        except (ValueError, TypeError):
+            plan = Plan()
+        return cls(mode, plan)
+
+    def json(self) -> dict:
+        return {"mode": self.mode, "band": self.plan.band, "drivers": list(self.plan.drivers),
+                "waves": self.plan.waves}
+
+
 MAX_PINS = 10_000   # pins a session may hold (more than any book has strategic accounts)
 MAX_NAME = 300      # characters of an account ID or rep name in a pin
 
 
-def settings_json(settings: Settings, data_key: str, choice: RefineChoice = RefineChoice()) -> dict:
+def settings_json(settings: Settings, data_key: str, choice: RefineChoice = RefineChoice(),
+                  mode: ModeChoice = ModeChoice()) -> dict:
     p = settings.preferences
     return {"data_key": data_key, "threshold": settings.threshold, "weights": settings.weights.as_list(),
             "geo": p.geo, "preserve": p.preserve, "high_risk": p.high_risk,
-            "refine": choice.on, "objective": choice.objective, "rules": rules_json(settings.rules)}
+            "refine": choice.on, "objective": choice.objective, "rules": rules_json(settings.rules),
+            **mode.json()}
+
+
+def digest(value) -> str:
+    """A short stable name for a JSON value: store keys stay small whatever the settings hold."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def rules_json(rules: Rules) -> dict:
@@ -125,16 +167,31 @@ def _caps(stored) -> dict:
 
 @dataclass(frozen=True)
 class Current:
-    """A session's dataset and its allocation under the session's settings (refined when the
-    session turned "Refine balance" on)."""
+    """A session's dataset and the allocation its settings ask for: the greedy's (refined when the
+    session turned "Refine balance" on) or, when rebalancing, the plan's once it is ready (today's
+    books until then: `pending`)."""
 
     dataset: Dataset
     allocation: Allocation
+    rebalance: Rebalance | None = None
+    pending: bool = False
+    error: str | None = None   # why the plan could not be worked out
 
 
-def current(data: dict | None, stored_settings: dict | None, objective: str | None = None) -> Current | None:
+PLAN_IGNORES = ("refine", "objective")  # settings a rebalancing plan does not read
+
+
+def plan_key(data: dict, stored_settings: dict) -> str:
+    """Where a session's plan is kept: its data and every setting the plan reads."""
+    relevant = {k: v for k, v in stored_settings.items() if k not in PLAN_IGNORES}
+    return f"plan:{data['key']}:{digest(relevant)}"
+
+
+def current(data: dict | None, stored_settings: dict | None, plan: dict | None = None,
+            objective: str | None = None) -> Current | None:
     """None when the session's data is gone (expired or evicted) or its settings are unusable.
-    `objective` asks for a refinement whatever the switch says (the preview of "Refine balance")."""
+    `plan` is what the rebalancing job last answered; `objective` asks for a refinement whatever
+    the switch says (the preview of "Refine balance")."""
     dataset = dataset_of(data)
     if dataset is None or not stored_settings:
         return None
@@ -142,10 +199,18 @@ def current(data: dict | None, stored_settings: dict | None, objective: str | No
         settings = settings_from_json(stored_settings)
     except ValueError:
         return None
+    if ModeChoice.of(stored_settings).rebalancing and objective is None:
+        key = plan_key(data, stored_settings)
+        answered = isinstance(plan, dict) and plan.get("key") == key
+        ready = services().store.recall(key) if answered else None
+        if isinstance(ready, Rebalance):
+            return Current(dataset, ready.allocation, ready)
+        error = plan.get("error") if answered and isinstance(plan.get("error"), str) else None
+        return Current(dataset, today(dataset, settings), None, pending=error is None, error=error)
     objective = objective or RefineChoice.of(stored_settings).mode
     if objective is None:
         return Current(dataset, allocate(dataset, settings))
-    memo_key = f"refined:{data['key']}:{json.dumps(settings_json(settings, data['key']))}:{objective}"
+    memo_key = f"refined:{data['key']}:{digest(settings_json(settings, data['key']))}:{objective}"
     return Current(dataset, services().store.memo(
         memo_key, lambda: refine(dataset, allocate(dataset, settings), objective)))
 

@@ -69,6 +69,14 @@ class SessionStore:
             return value
         return self._recent.get(key, stored_or_computed)
 
+    def keep(self, key: str, value, seconds: float) -> None:
+        """Keep a result computed elsewhere (a background job's) under `key` for `seconds`."""
+        self._write(key, value, seconds)
+
+    def recall(self, key: str, seconds: float = MEMO_SECONDS):
+        """What `keep` kept under `key`, or None; reading renews it for `seconds`."""
+        return self._recent.get(key, lambda: self._read(key, seconds))
+
     @staticmethod
     def _keep(write) -> None:
         """A write that only saves work later (a renewed expiry, a memo): on a read-only or full
@@ -112,6 +120,7 @@ class RecentValues:
     def _keep(self, key: str, now: float, value) -> None:
         """Keep `value`, then forget the least recently used until the budget holds again."""
         size = (getattr(value, "n_accounts", None) or len(getattr(value, "assigned", ()))
+                or len(getattr(getattr(value, "allocation", None), "assigned", ()))  # a rebalancing plan
                 or max(1, len(getattr(value, "data", b"")) // BYTES_PER_ACCOUNT))  # a pending upload
         with self._lock:
             old = self._values.pop(key, None)

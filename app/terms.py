@@ -9,3 +9,8 @@ CAP_TIP = ("The most accounts (or ARR) a rep may hold. A rep's own Max_Accounts 
 PIN_TIP = "A pin locks an account to the rep you chose: it goes there first, whatever the balance says."
 RAMP_TIP = ("A new hire ramping at 50% gets half a full book's targets, is measured on its book scaled to a "
             "full one, and is never suggested for a held account.")
+MODE_TIP = ("Redraw assigns every account afresh with the weighted greedy (owners count only as a bonus). "
+            "Rebalance keeps today's books and finds the fewest transfers that bring every rep within a band "
+            "of its target, and proves how few suffice.")
+BAND_TIP = ("A rep is in band when its total on every chosen driver lies within ± this percentage of its "
+            "target (its share of the segment, scaled by its ramp). 15% is a common policy.")

@@ -39,7 +39,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
 
     /* The account grid fetches rows from the server; new settings mean new rows. */
-    refreshInfiniteGrid: function (_settings, _data, gridId) {
+    refreshInfiniteGrid: function (_settings, _data, _plan, gridId) {
       if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
         window.dash_ag_grid.getApiAsync(gridId).then(function (api) { api.purgeInfiniteCache(); });
       }

@@ -3,10 +3,10 @@
     .venv/bin/python bench/rebalance.py                       # 500/10, 10,000/60, 100,000/400
     .venv/bin/python bench/rebalance.py --sizes 500/10 --bands 15,5
 
-Two kinds of books per size: as the generator writes them (about half the accounts are owned by
-a rep of the other segment or by someone who left: orphans, which the plan places freely), and
-an established team (every account owned by a rep of its segment, owners drawn at random), where
-every rep out of band must be fixed by moves. Times are medians of the runs, compile excluded.
+Two kinds of books per size: as the generator writes them (uneven books; about one account in
+ten owned by a rep of the other segment or by someone who left: orphans, which the plan places
+freely), and an established team (every account owned by a rep of its segment, those owners
+drawn at random), where every rep out of band must be fixed by moves. Times are medians of the runs, compile excluded.
 """
 from __future__ import annotations
 

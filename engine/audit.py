@@ -1,4 +1,5 @@
-"""ALLOCATION.md §6: one explained step per assigned account, then one per refinement change.
+"""ALLOCATION.md §6: one explained step per assigned account, then one per refinement change;
+when the books were rebalanced (§8), one per transfer of the plan instead.
 
 `audit_step` rebuilds any single step from the recorded winners (so a page can show step
 70,000 of 100,000 without replaying the rest); `iter_audit` walks all steps for a file.
@@ -14,6 +15,7 @@ import numpy as np
 from .allocation import Allocation, RepTotals, SegmentInputs, inputs_of, pick_winner, reference_steps, score_step
 from .dataset import ENTERPRISE, Dataset
 from .fairness import score_from_cv, weighted_composite
+from .rebalance import Rebalance
 from .refine import DRIVERS, objective_weights
 from .refine_kernel import MOVE
 from .rules import LOCK_ARR, LOCK_COLUMN, LOCK_PIN
@@ -21,6 +23,8 @@ from .scoring import RepScore, winner_index
 
 GREEDY = "greedy"
 REFINE = "refine"
+TRANSFER = "transfer"
+PLAN = "plan"  # the one part of a rebalancing plan's index: its transfers across segments, in wave order
 
 
 @dataclass(frozen=True)
@@ -246,14 +250,7 @@ def audit_index(dataset: Dataset, allocation: Allocation, segment: str | None = 
 def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[str, int] | None:
     """(segment, step) of the account whose ID matches `query` (ignoring case), else of the first
     in the audit's order whose name contains it; None if nothing matches or it has no step."""
-    wanted = query.strip().casefold()
-    if not wanted:
-        return None
-    ids = np.array([str(i).casefold() for i in dataset.account_id])
-    matches = np.flatnonzero(ids == wanted)
-    if len(matches) == 0:
-        names = np.array([str(n).casefold() for n in dataset.account_name])
-        matches = np.flatnonzero(np.char.find(names.astype(str), wanted) >= 0)
+    matches = matching_accounts(dataset, query)
     for name, result in allocation.greedy.segments.items():
         if len(result.reps) == 0:
             continue
@@ -261,6 +258,19 @@ def find_account(dataset: Dataset, allocation: Allocation, query: str) -> tuple[
         if len(positions):
             return name, int(positions[0]) + 1
     return None
+
+
+def matching_accounts(dataset: Dataset, query: str) -> np.ndarray:
+    """The account whose ID is `query` (ignoring case), else every account whose name contains it."""
+    wanted = query.strip().casefold()
+    if not wanted:
+        return np.empty(0, dtype=np.int64)
+    ids = np.array([str(i).casefold() for i in dataset.account_id])
+    matches = np.flatnonzero(ids == wanted)
+    if len(matches) == 0:
+        names = np.array([str(n).casefold() for n in dataset.account_name])
+        matches = np.flatnonzero(np.char.find(names.astype(str), wanted) >= 0)
+    return matches
 
 
 @dataclass(frozen=True)
@@ -306,6 +316,51 @@ class RefinementStep:
     score_before: float | None
     score_after: float | None
     reason: str
+
+
+@dataclass(frozen=True)
+class TransferStep:
+    """One transfer of a rebalancing plan: the account, the two books around it, and why."""
+
+    number: int          # 1-based in the plan's transfer list
+    count: int
+    wave: int
+    segment: str
+    account: MovedAccount   # from_rep "" for an orphan placed, to_rep "" when no rep could take it
+    reps: list[RepChange]   # the books of the reps it touches, before and after it alone
+    pinned: bool
+    reason: str
+
+
+def transfer_index(dataset: Dataset, rebalance: Rebalance, segment: str | None = None,
+                   rep: str | None = None) -> AuditIndex:
+    """The plan's transfers (1-based numbers, wave order), all or those of `segment` and/or
+    those that move an account to or from `rep`."""
+    keep = [(not segment or t.segment == segment) and (not rep or rep in _names(dataset, t.from_rep, t.to_rep))
+            for t in rebalance.transfers]
+    return AuditIndex(((PLAN, TRANSFER),), (np.flatnonzero(np.array(keep, dtype=bool)) + 1,))
+
+
+def find_transfer(dataset: Dataset, rebalance: Rebalance, query: str) -> int | None:
+    """The number of the first transfer of an account matching `query` (see find_account)."""
+    matches = set(matching_accounts(dataset, query).tolist())
+    return next((k + 1 for k, t in enumerate(rebalance.transfers) if t.account in matches), None)
+
+
+def transfer_step(dataset: Dataset, rebalance: Rebalance, number: int) -> TransferStep:
+    transfer = rebalance.transfers[number - 1]
+    account = transfer.account
+    giver, taker = _names(dataset, transfer.from_rep, transfer.to_rep)
+    moved = MovedAccount(account, dataset.account_id[account], dataset.account_name[account],
+                         float(dataset.arr[account]), bool(rebalance.allocation.high_risk[account]), giver, taker)
+    reps = [RepChange(dataset.rep_name[rep], (before[0], after[0]), (int(before[1]), int(after[1])),
+                      (before[2], after[2])) for rep, before, after in transfer.books]
+    return TransferStep(number, len(rebalance.transfers), transfer.wave, transfer.segment, moved, reps,
+                        transfer.pinned, transfer.reason)
+
+
+def _names(dataset: Dataset, *reps: int) -> tuple[str, ...]:
+    return tuple(dataset.rep_name[r] if r >= 0 else "" for r in reps)
 
 
 def refinement_step(dataset: Dataset, allocation: Allocation, segment: str, number: int) -> RefinementStep:

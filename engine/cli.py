@@ -15,7 +15,7 @@ from pathlib import Path
 from .allocation import Allocation, allocate
 from .audit import iter_audit, iter_refinement
 from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, default_threshold
-from .export import csv_bytes, export_csv, formula_safe
+from .export import csv_bytes, export_csv, formula_safe, table_csv, transfer_table
 from .loading import Limits, LoadResult, Source, load_csvs, load_workbook, normalize_header, parse_number, read_csv
 from .optimize import optimize_weights
 from .rebalance import DRIVERS as REBALANCE_DRIVERS
@@ -256,7 +256,7 @@ def run_rebalance(args, dataset: Dataset, settings: Settings) -> None:
     for warning in result.allocation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.out:
-        _write(args.out, csv_bytes(TRANSFER_COLUMNS, transfer_rows(dataset, result)))
+        _write(args.out, table_csv(transfer_table(dataset, result)[PLAN_COLUMNS]))
     else:
         print(plan_text(dataset, result))
     if args.summary:
@@ -266,23 +266,7 @@ def run_rebalance(args, dataset: Dataset, settings: Settings) -> None:
 COMMANDS = {"allocate": run_allocate, "optimize": run_optimize, "sensitivity": run_sensitivity,
             "rebalance": run_rebalance}
 
-TRANSFER_COLUMNS = ["Wave", "Account_ID", "Account_Name", "ARR", "From_Rep", "To_Rep", "Reason"]
-
-
-def transfer_rows(dataset: Dataset, result: Rebalance):
-    """CLI.md's plan file: one row per transfer (an orphan placed has an empty From_Rep)."""
-    for t in result.transfers:
-        yield [t.wave, formula_safe(dataset.account_id[t.account]), formula_safe(dataset.account_name[t.account]),
-               _number(dataset.arr[t.account]), formula_safe(_rep(dataset, t.from_rep)),
-               formula_safe(_rep(dataset, t.to_rep)), formula_safe(t.reason)]
-
-
-def _rep(dataset: Dataset, rep: int) -> str:
-    return dataset.rep_name[rep] if rep >= 0 else ""
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+PLAN_COLUMNS = ["Wave", "Account_ID", "Account_Name", "ARR", "From_Rep", "To_Rep", "Reason"]
 
 
 def rebalance_summary(result: Rebalance) -> dict:
@@ -308,10 +292,9 @@ def plan_text(dataset: Dataset, result: Rebalance) -> str:
              f"{result.total_reps:,}; {result.moves:,} moves (${result.arr_moved:,.0f} ARR), "
              f"{result.orphans_placed:,} orphans placed, lower bound {result.lower_bound:,}.", ""]
     lines.append(f"{'Wave':<6}{'Account':<16}{'ARR':>14}  {'From':<20}{'To':<20}")
-    for t in result.transfers:
-        arr = f"${dataset.arr[t.account]:,.0f}"
-        giver, taker = _rep(dataset, t.from_rep)[:19] or "(orphan)", _rep(dataset, t.to_rep)[:19] or "(none)"
-        lines.append(f"{t.wave:<6}{dataset.account_id[t.account][:15]:<16}{arr:>14}  {giver:<20}{taker:<20}")
+    for t in transfer_table(dataset, result).itertuples(index=False):
+        giver, taker = t.From_Rep[:19] or "(orphan)", t.To_Rep[:19] or "(none)"
+        lines.append(f"{t.Wave:<6}{t.Account_ID[:15]:<16}{f'${t.ARR:,.0f}':>14}  {giver:<20}{taker:<20}")
     return "\n".join(lines)
 
 

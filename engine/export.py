@@ -16,11 +16,13 @@ import pandas as pd
 
 from .allocation import Allocation
 from .dataset import Dataset
+from .rebalance import DRIVER_LABELS, Rebalance
 from .rules import status_text
 
-NUMERIC_COLUMNS = ("ARR", "Num_Employees")
+NUMERIC_COLUMNS = ("ARR", "Num_Employees", "Wave")
 TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep",
-                "Assignment_Status")
+                "Assignment_Status", "From_Rep", "To_Rep", "Reason")
+TRANSFER_COLUMNS = ["Wave", "Account_ID", "Account_Name", "Segment", "ARR", "From_Rep", "To_Rep", "Reason"]
 LINE_END = "\r\n"  # with CR LF as the record end, the csv module quotes any cell holding CR or LF
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
@@ -40,6 +42,31 @@ def export_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
     return table
 
 
+def transfer_table(dataset: Dataset, rebalance: Rebalance) -> pd.DataFrame:
+    """The plan's transfers in order (ALLOCATION.md §8): an orphan placed has an empty From_Rep,
+    an account no rep could take an empty To_Rep."""
+    def rep(index: int) -> str:
+        return dataset.rep_name[index] if index >= 0 else ""
+
+    transfers = rebalance.transfers
+    return pd.DataFrame({
+        "Wave": [t.wave for t in transfers],
+        "Account_ID": [dataset.account_id[t.account] for t in transfers],
+        "Account_Name": [dataset.account_name[t.account] for t in transfers],
+        "Segment": [t.segment for t in transfers],
+        "ARR": [float(dataset.arr[t.account]) for t in transfers],
+        "From_Rep": [rep(t.from_rep) for t in transfers],
+        "To_Rep": [rep(t.to_rep) for t in transfers],
+        "Reason": [t.reason for t in transfers],
+    }, columns=TRANSFER_COLUMNS)
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    columns = list(table.columns)
+    return csv_bytes(columns, ([_csv_cell(column, value) for column, value in zip(columns, row)]
+                               for row in table.itertuples(index=False)))
+
+
 def csv_bytes(header: list[str], rows) -> bytes:
     """A formula-safe CSV: headers neutralised, one record per row even when a cell holds a line break."""
     buffer = io.StringIO()
@@ -57,26 +84,23 @@ def formula_safe(text: str) -> str:
 
 
 def export_csv(dataset: Dataset, allocation: Allocation) -> bytes:
-    table = export_table(dataset, allocation)
-    columns = list(table.columns)
-    return csv_bytes(columns, ([_csv_cell(column, value) for column, value in zip(columns, row)]
-                               for row in table.itertuples(index=False)))
+    return table_csv(export_table(dataset, allocation))
 
 
-def export_xlsx(dataset: Dataset, allocation: Allocation) -> bytes:
-    """An Assignments sheet and a Settings sheet that records how the result was made."""
+def export_xlsx(dataset: Dataset, allocation: Allocation, rebalance: Rebalance | None = None) -> bytes:
+    """An Assignments sheet, a Transfers sheet when a rebalancing plan made the allocation, and a
+    Settings sheet that records how the result was made."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    table = export_table(dataset, allocation)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Assignments"
-    sheet.append([xlsx_text(str(name)) for name in table.columns])
-    for row in table.itertuples(index=False):
-        sheet.append([_xlsx_cell(column, value) for column, value in zip(table.columns, row)])
+    _append_table(sheet, export_table(dataset, allocation))
+    if rebalance is not None:
+        _append_table(workbook.create_sheet("Transfers"), transfer_table(dataset, rebalance))
     settings = workbook.create_sheet("Settings")
-    for name, value in settings_record(dataset, allocation):
+    for name, value in settings_record(dataset, allocation, rebalance):
         settings.append([name, xlsx_text(value) if isinstance(value, str) else value])
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
@@ -84,10 +108,18 @@ def export_xlsx(dataset: Dataset, allocation: Allocation) -> bytes:
     return buffer.getvalue()
 
 
-def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str, object]]:
+def _append_table(sheet, table: pd.DataFrame) -> None:
+    sheet.append([xlsx_text(str(name)) for name in table.columns])
+    for row in table.itertuples(index=False):
+        sheet.append([_xlsx_cell(column, value) for column, value in zip(table.columns, row)])
+
+
+def settings_record(dataset: Dataset, allocation: Allocation,
+                    rebalance: Rebalance | None = None) -> list[tuple[str, object]]:
     """What a reader needs to reproduce the export later."""
     s = allocation.settings
     return [
+        *plan_record(rebalance),
         ("Threshold (employees)", s.threshold),
         ("Weight ARR %", s.weights.arr),
         ("Weight Accounts %", s.weights.accounts),
@@ -101,6 +133,17 @@ def settings_record(dataset: Dataset, allocation: Allocation) -> list[tuple[str,
         ("Accounts", dataset.n_accounts),
         ("Reps", dataset.n_reps),
     ]
+
+
+def plan_record(rebalance: Rebalance | None) -> list[tuple[str, object]]:
+    """How the books were made: redrawn, or rebalanced with which band, drivers and waves."""
+    if rebalance is None:
+        return [("Mode", "Redraw the territories")]
+    plan = rebalance.plan
+    return [("Mode", "Rebalance today's books"), ("Band ± % of target", plan.band),
+            ("Band drivers", ", ".join(DRIVER_LABELS[d] for d in plan.drivers)), ("Waves", rebalance.waves),
+            ("Moves", rebalance.moves), ("Lower bound on moves", rebalance.lower_bound),
+            ("Proven minimal", "Yes" if rebalance.proven_minimal else "No")]
 
 
 def rules_record(rules) -> list[tuple[str, object]]:
@@ -117,12 +160,16 @@ def rules_record(rules) -> list[tuple[str, object]]:
     return [*rows, ("Pins", pins or "None")]
 
 
-def export_filename(dataset: Dataset, allocation: Allocation, extension: str) -> str:
+def export_filename(dataset: Dataset, allocation: Allocation, extension: str,
+                    rebalance: Rebalance | None = None) -> str:
     """A file name that carries the settings, e.g. territories_t5000_w34-33-33_g0.05_p0.05_hr70_ab12cd.csv
-    (with `_refined-balanced` before the fingerprint when Refine balance made it)."""
+    (with `_refined-balanced` before the fingerprint when Refine balance made it, `_rebalanced-b15`
+    when a rebalancing plan with a ±15% band did)."""
     s = allocation.settings
     w = s.weights
     refined = f"_refined-{allocation.refinement.objective}" if allocation.refinement else ""
+    if rebalance is not None:
+        refined = f"_rebalanced-b{rebalance.plan.band:g}"
     return (f"territories_t{s.threshold}_w{w.arr}-{w.accounts}-{w.risk}_g{s.preferences.geo:.2f}"
             f"_p{s.preferences.preserve:.2f}_hr{s.preferences.high_risk:g}{refined}_{dataset.fingerprint}"
             f".{extension}")

@@ -77,6 +77,7 @@ class Transfer:
     wave: int
     pinned: bool     # it moves because a pin says so
     reason: str
+    books: tuple = ()  # (rep, totals before, totals after) of the reps it touches, 3 drivers each
 
     @property
     def is_move(self) -> bool:
@@ -158,29 +159,18 @@ class Rebalance:
 def rebalance(dataset: Dataset, settings: Settings, plan: Plan = Plan(), progress: Progress = None) -> Rebalance:
     """The plan of ALLOCATION.md §8 for every segment; `progress` hears after each segment."""
     started = time.perf_counter()
-    settings = effective_settings(dataset, settings)
-    enterprise = is_enterprise(dataset.employees, settings.threshold)
-    high = high_risk_mask(dataset, settings.preferences.high_risk)
-    rules = resolve_rules(dataset, settings.rules)
-    assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
-    status = np.zeros(dataset.n_accounts, dtype=np.int8)
-    inputs, segments, plans, solved = {}, {}, {}, {}
-    for k, name in enumerate(SEGMENTS):
-        inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
+    solved = {}
+
+    def solve_segment(inputs, k: int) -> np.ndarray:
         seconds_left = plan.time_limit - (time.perf_counter() - started)
-        solved[name] = _plan_segment(inputs[name], plan, seconds_left / (len(SEGMENTS) - k))
-        segments[name] = segment_result(inputs[name], solved[name].final, settings.weights, dataset.has_risk)
-        assigned[segments[name].accounts] = segments[name].winners
-        status[segments[name].accounts] = segments[name].status
+        solved[inputs.name] = _plan_segment(inputs, plan, seconds_left / (len(SEGMENTS) - k))
         report(progress, (k + 1) / len(SEGMENTS))
-    outcome = rule_outcome(dataset, inputs, segments, rules)
-    allocation = Allocation(
-        settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
-        segments=segments, overall_custom=overall_of(segments, "custom"),
-        overall_balanced=overall_of(segments, "balanced"),
-        warnings=rule_warnings(dataset, outcome, inputs), rules=outcome)
-    for name in SEGMENTS:
-        plans[name] = _segment_plan(dataset, inputs[name], segments[name], solved[name], plan, settings)
+        return solved[inputs.name].final
+
+    allocation, inputs = _books(dataset, settings, solve_segment)
+    segments, settings = allocation.segments, allocation.settings
+    plans = {name: _segment_plan(dataset, inputs[name], segments[name], solved[name], plan, settings)
+             for name in SEGMENTS}
     transfers, waves, waves_message = _transfers(dataset, inputs, solved, plan)
     return Rebalance(
         plan=plan, allocation=allocation, transfers=transfers, segments=plans,
@@ -188,6 +178,31 @@ def rebalance(dataset: Dataset, settings: Settings, plan: Plan = Plan(), progres
         seconds=time.perf_counter() - started,
         balanced_before=overall(p.balanced_before for name, p in plans.items() if segments[name].present),
     )
+
+
+def _books(dataset: Dataset, settings: Settings, winners_of) -> tuple[Allocation, dict]:
+    """An allocation whose books `winners_of(segment inputs, k)` gives for the k-th segment (local
+    rep per account, -1 for none), with the rules' outcome and warnings; and the segments' inputs."""
+    settings = effective_settings(dataset, settings)
+    enterprise = is_enterprise(dataset.employees, settings.threshold)
+    high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
+    assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
+    status = np.zeros(dataset.n_accounts, dtype=np.int8)
+    inputs, segments = {}, {}
+    for k, name in enumerate(SEGMENTS):
+        inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
+        segments[name] = segment_result(inputs[name], winners_of(inputs[name], k), settings.weights,
+                                        dataset.has_risk)
+        assigned[segments[name].accounts] = segments[name].winners
+        status[segments[name].accounts] = segments[name].status
+    outcome = rule_outcome(dataset, inputs, segments, rules)
+    allocation = Allocation(
+        settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
+        segments=segments, overall_custom=overall_of(segments, "custom"),
+        overall_balanced=overall_of(segments, "balanced"),
+        warnings=rule_warnings(dataset, outcome, inputs), rules=outcome)
+    return allocation, inputs
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,9 +347,8 @@ def _segment_plan(dataset: Dataset, inputs, segment: SegmentAllocation, solved: 
         return SegmentPlan(name, reps, 0, 0, 0, 0.0, 0, True, "exact", reps, reps, 0.0, None,
                            segment.fairness.balanced, segment.fairness.balanced)
     chosen = solved.final[solved.kept]
-    today = np.where(problem.locked >= 0, problem.start, problem.start)  # today's owners, orphans out
     moved = (problem.start >= 0) & (chosen != problem.start)
-    before_books = books(problem, today)
+    before_books = books(problem, problem.start)  # today's owners, orphans out
     after_books = books(problem, chosen)
     excess = excess_of(problem, chosen)
     unplaced = _unplaced(problem, chosen)
@@ -405,6 +419,7 @@ def _transfers(dataset: Dataset, inputs: dict, solved: dict[str, _Solved], plan:
         waves_used = max(waves_used, used)
         if message:
             messages.append(f"{name}: {message}")
+        names = [dataset.rep_name[r] for r in i.reps]
         for k in changed:
             a = int(accounts[k])
             giver = int(s.start[k])
@@ -412,7 +427,8 @@ def _transfers(dataset: Dataset, inputs: dict, solved: dict[str, _Solved], plan:
                 segment=name, account=a, from_rep=int(i.reps[giver]) if giver >= 0 else -1,
                 to_rep=int(i.reps[final[k]]) if final[k] >= 0 else -1, wave=int(wave_of[k]),
                 pinned=bool(s.problem.locked[k] >= 0),
-                reason=_reason(dataset, i, s.problem, reference, int(final[k]), k)))
+                reason=_reason(dataset, names, accounts, s.problem, reference, int(final[k]), k),
+                books=_books_around(i, s.problem, reference, giver, int(final[k]), k)))
     transfers.sort(key=lambda t: (t.wave, not t.is_move, -dataset.arr[t.account], t.account))
     return transfers, waves_used, " ".join(messages)
 
@@ -462,11 +478,12 @@ def _waves_message(transfers: int, used: int, asked: int) -> str:
             f"the plan uses {used}.")
 
 
-def _reason(dataset: Dataset, inputs, problem: Problem, totals: np.ndarray, taker: int, k: int) -> str:
+def _reason(dataset: Dataset, names: list[str], accounts: np.ndarray, problem: Problem, totals: np.ndarray,
+            taker: int, k: int) -> str:
     """Which rep was over or under, on which driver and by how much (in `totals`: today's books
-    with the orphans placed), and what moving this account alone would do."""
-    names = [dataset.rep_name[r] for r in inputs.reps]
-    account = int(inputs.accounts[inputs.preset != HOLD][k])
+    with the orphans placed), and what moving this account alone would do. `names` are the
+    segment's reps, `accounts` its accounts in the problem's order."""
+    account = int(accounts[k])
     label = f"{dataset.account_name[account]} (${dataset.arr[account]:,.0f})"
     giver = int(problem.start[k])
     if problem.locked[k] >= 0:
@@ -486,20 +503,43 @@ def _reason(dataset: Dataset, inputs, problem: Problem, totals: np.ndarray, take
             f"{_standing(problem, trial, giver, 0)} and {names[taker]} {_standing(problem, trial, taker, 1)}.")
 
 
+def _books_around(inputs, problem: Problem, totals: np.ndarray, giver: int, taker: int, k: int) -> tuple:
+    """The two reps' totals before and after this transfer alone (in today's books, orphans placed)."""
+    around = []
+    for rep, sign in ((giver, -1.0), (taker, 1.0)):
+        if rep >= 0:
+            before = totals[:, rep] - (problem.values[:, k] if giver < 0 else 0.0)  # an orphan is placed already
+            around.append((int(inputs.reps[rep]), tuple(before.tolist()),
+                           tuple((before + sign * problem.values[:, k]).tolist())))
+    return tuple(around)
+
+
 def _standing(problem: Problem, totals: np.ndarray, r: int, column: int | None = None) -> str:
-    """ "12% over target on ARR, 3% under target on accounts (within the band)" for the chosen
-    drivers: rep r's totals are column `column` of `totals` (column r when not given)."""
-    parts = []
+    """ "over target (ARR +57%, accounts +86%)", "under target (…)", "off target (…)" when the
+    drivers disagree, or "within the band (…)", on the chosen drivers: rep r's totals are column
+    `column` of `totals` (column r when not given)."""
+    offs = {}
     for d in np.flatnonzero(problem.chosen):
         target = problem.targets[d, r]
-        if target <= 0:
-            continue
-        off = (totals[d, r if column is None else column] - target) / target
-        where = "over" if off > 0 else "under"
-        inside = abs(off) <= problem.band + 1e-9
-        parts.append(f"{abs(off):.0%} {where} target on {DRIVER_LABELS[DRIVERS[d]]}"
-                     + (" (within the band)" if inside else ""))
-    return ", ".join(parts) or "on target"
+        if target > 0:
+            offs[DRIVER_LABELS[DRIVERS[d]]] = (totals[d, r if column is None else column] - target) / target
+    if not offs:
+        return "on target"
+    figures = ", ".join(f"{label} {_signed_percent(off)}" for label, off in offs.items())
+    if all(abs(off) <= problem.band + 1e-9 for off in offs.values()):
+        where = "within the band"
+    elif all(off >= 0 for off in offs.values()):
+        where = "over target"
+    elif all(off <= 0 for off in offs.values()):
+        where = "under target"
+    else:
+        where = "off target"
+    return f"{where} ({figures})"
+
+
+def _signed_percent(fraction: float) -> str:
+    text = f"{abs(fraction):.0%}"
+    return text if text == "0%" else ("+" if fraction > 0 else "\u2212") + text
 
 
 def _curve(inputs: dict, solved: dict[str, _Solved], plan: Plan, has_risk: bool) -> list[CurvePoint]:
@@ -516,12 +556,8 @@ def _curve(inputs: dict, solved: dict[str, _Solved], plan: Plan, has_risk: bool)
         moves = np.flatnonzero((s.start >= 0) & (final != s.start))
         arrays = kernels.select(inputs[name].arrays, s.kept)
         order, scores = balanced_path(arrays, start, moves.astype(np.int64), final[moves].astype(np.int64), weight)
-        in_band_after = [int(in_band(s.problem, books(s.problem, start)).sum())]
-        where = start.copy()
-        for m in order:
-            where[moves[m]] = final[moves[m]]
-            in_band_after.append(int(in_band(s.problem, books(s.problem, where)).sum()))
-        paths[name] = ([None if np.isnan(v) else float(v) for v in scores], in_band_after)
+        paths[name] = ([None if np.isnan(v) else float(v) for v in scores],
+                       _in_band_path(s.problem, start, moves[order], final[moves[order]]))
     steps = dict.fromkeys(paths, 0)
 
     def point() -> CurvePoint:
@@ -539,3 +575,27 @@ def _curve(inputs: dict, solved: dict[str, _Solved], plan: Plan, has_risk: bool)
         steps[nxt] += 1
         curve.append(point())
     return curve
+
+
+def _in_band_path(problem: Problem, start: np.ndarray, accounts: np.ndarray, takers: np.ndarray) -> list[int]:
+    """Reps in band before and after each of these moves in turn (only the two books a move
+    touches are measured again)."""
+    totals = books(problem, start)
+    inside = in_band(problem, totals)
+    counts = [int(inside.sum())]
+    where = start.copy()
+    for a, taker in zip(accounts, takers):
+        pair = np.array([where[a], taker])
+        totals[:, pair[0]] -= problem.values[:, a]
+        totals[:, pair[1]] += problem.values[:, a]
+        inside[pair] = rep_excess(problem, totals[:, pair], pair) <= 1e-9
+        where[a] = taker
+        counts.append(int(inside.sum()))
+    return counts
+
+
+def today(dataset: Dataset, settings: Settings) -> Allocation:
+    """Today's books as an allocation: each account with its owner when that rep is of its segment
+    (locked and held ones as the rules say), the others unassigned. What a page shows while a
+    plan is being worked out."""
+    return _books(dataset, settings, lambda inputs, _k: np.where(inputs.preset == HOLD, -1, inputs.owner))[0]

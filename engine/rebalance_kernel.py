@@ -359,11 +359,12 @@ def plan_segment(s, start, targets, band, chosen, partners_tried, probes):
 def balanced_path(s, start, moves_account, moves_to, weight):
     """The order in which to take a plan's transfers so that each raises the segment's score
     (weights over the drivers' CV%, full books) the most, and the score after each: for the
-    trade-off curve. `start` is the books with orphans placed; returns (order, score after
-    each, reps in band after each is computed by the caller)."""
+    trade-off curve. `start` is the books with orphans placed. A trial move is scored from each
+    driver's running sum and sum of squares (O(1), not O(reps)); the score recorded after each
+    step is recomputed from the books, so the curve carries no rounding drift."""
     arr, high = s.arr, s.high
-    ramp = s.ramp
-    n_reps = ramp.shape[0]
+    n_reps = s.ramp.shape[0]
+    scale = 100.0 / s.ramp
     totals = np.zeros((3, n_reps))
     for a in range(arr.shape[0]):
         if start[a] >= 0:
@@ -371,27 +372,46 @@ def balanced_path(s, start, moves_account, moves_to, weight):
             totals[1, start[a]] += 1.0
             if high[a]:
                 totals[2, start[a]] += arr[a]
+    sums = np.zeros((2, 3))
 
-    def score():
+    def amount(a, d):
+        return arr[a] if d == 0 else (1.0 if d == 1 else (arr[a] if high[a] else 0.0))
+
+    def refresh():
+        for d in range(3):
+            values = totals[d] * scale
+            sums[0, d] = values.sum()
+            sums[1, d] = (values * values).sum()
+
+    def composite(cvs):
         total = 0.0
         weight_sum = 0.0
         for d in range(3):
-            if weight[d] <= 0.0:
-                continue
-            values = totals[d] * 100.0 / ramp
-            mean = values.sum() / n_reps
-            if mean == 0.0:
-                continue
-            cv = np.sqrt(((values - mean) ** 2).sum() / n_reps) / mean * 100.0
-            total += weight[d] * min(max(100.0 - cv, 0.0), 100.0)
-            weight_sum += weight[d]
+            if weight[d] > 0.0 and not np.isnan(cvs[d]):
+                total += weight[d] * min(max(100.0 - cvs[d], 0.0), 100.0)
+                weight_sum += weight[d]
         return total / weight_sum if weight_sum > 0.0 else np.nan
 
-    def shift(a, giver, taker):
+    def score():
+        cvs = np.full(3, np.nan)
         for d in range(3):
-            v = arr[a] if d == 0 else (1.0 if d == 1 else (arr[a] if high[a] else 0.0))
-            totals[d, giver] -= v
-            totals[d, taker] += v
+            values = totals[d] * scale
+            mean = values.sum() / n_reps
+            if mean != 0.0:
+                cvs[d] = np.sqrt(((values - mean) ** 2).sum() / n_reps) / mean * 100.0
+        return composite(cvs)
+
+    def trial_score(a, giver, taker):
+        cvs = np.full(3, np.nan)
+        for d in range(3):
+            x = amount(a, d)
+            old_g, old_t = totals[d, giver] * scale[giver], totals[d, taker] * scale[taker]
+            new_g, new_t = (totals[d, giver] - x) * scale[giver], (totals[d, taker] + x) * scale[taker]
+            mean = (sums[0, d] - old_g - old_t + new_g + new_t) / n_reps
+            if mean != 0.0:
+                square = (sums[1, d] - old_g * old_g - old_t * old_t + new_g * new_g + new_t * new_t) / n_reps
+                cvs[d] = np.sqrt(max(square - mean * mean, 0.0)) / mean * 100.0
+        return composite(cvs)
 
     k = moves_account.shape[0]
     order = np.empty(k, dtype=np.int64)
@@ -399,21 +419,23 @@ def balanced_path(s, start, moves_account, moves_to, weight):
     scores[0] = score()
     taken = np.zeros(k, dtype=np.bool_)
     where = start.copy()
+    refresh()
     for step in range(k):
         best, best_score = -1, -np.inf
         for m in range(k):
             if taken[m]:
                 continue
             a = moves_account[m]
-            shift(a, where[a], moves_to[m])
-            value = score()
-            shift(a, moves_to[m], where[a])
+            value = trial_score(a, where[a], moves_to[m])
             if best < 0 or value > best_score:
                 best, best_score = m, value
         taken[best] = True
         a = moves_account[best]
-        shift(a, where[a], moves_to[best])
+        for d in range(3):
+            totals[d, where[a]] -= amount(a, d)
+            totals[d, moves_to[best]] += amount(a, d)
         where[a] = moves_to[best]
+        refresh()
         order[step] = best
-        scores[step + 1] = best_score
+        scores[step + 1] = score()
     return order, scores

@@ -38,9 +38,9 @@ def test_the_pfizer_case_needs_its_published_minimum_and_the_plan_proves_it(pfiz
 
 def test_every_transfer_says_who_was_over_or_under_and_by_how_much(pfizer):
     transfer = rebalance(pfizer, Settings(1), Plan(band=10, drivers=("arr",))).transfers[0]
-    assert transfer.reason == ("SR2 was 34% over target on ARR; SR3 was 30% under target on ARR. Moving Brick 10 "
-                               "($2,529) alone leaves SR2 8% over target on ARR (within the band) and SR3 4% under "
-                               "target on ARR (within the band).")
+    assert transfer.reason == ("SR2 was over target (ARR +34%); SR3 was under target (ARR \u221230%). Moving "
+                               "Brick 10 ($2,529) alone leaves SR2 within the band (ARR +8%) and SR3 within the band "
+                               "(ARR \u22124%).")
 
 
 def two_reps(*rows, **reps):

@@ -14,15 +14,31 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from engine import SEGMENTS
-from engine.audit import GREEDY, AuditStep, RefinementStep, audit_index, audit_step, find_account, refinement_step
+from engine.audit import (
+    GREEDY,
+    PLAN,
+    TRANSFER,
+    AuditIndex,
+    AuditStep,
+    RefinementStep,
+    TransferStep,
+    audit_index,
+    audit_step,
+    find_account,
+    find_transfer,
+    matching_accounts,
+    refinement_step,
+    transfer_index,
+    transfer_step,
+)
 
 from ..cards import count, money
 from ..grid_query import json_records
+from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
 from ..ids import Ids
 from ..pins import pin_bar, serve_pin_bar
 from ..state import current, dataset_of
 from ..terms import CAP_TIP
-from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
 
 ALL = "all"
 MOVES = {Ids.AUDIT_FIRST: "first", Ids.AUDIT_PREV: "previous", Ids.AUDIT_NEXT: "next", Ids.AUDIT_LAST: "last"}
@@ -35,8 +51,8 @@ def layout(**_query):
         dcc.Store(id=Ids.AUDIT_POSITION, data=0),
         html.H4("Audit Trail", className="mb-1"),
         html.P("Every assignment in the order the engine made it, with the scores that decided it, then "
-               "every change of Refine balance when it is on. Use the buttons or the ← → keys.",
-               className="text-body-secondary"),
+               "every change of Refine balance when it is on; when rebalancing, every transfer of the plan. "
+               "Use the buttons or the ← → keys.", className="text-body-secondary"),
         dbc.Row([
             dbc.Col(dcc.Dropdown(id=Ids.AUDIT_SEGMENT, value=ALL, clearable=False, searchable=False,
                                  options=[{"label": "All segments", "value": ALL}]
@@ -88,7 +104,8 @@ REFINE_COLUMNS = [
       for when in ("before", "after"))]
 GRID_TITLES = {GREEDY: "Every rep when this account was assigned (greyed: no room under its cap)",
                "locked": "A locked account goes to its rep before any scoring",
-               "refine": "The two reps' books before and after this change"}
+               "refine": "The two reps' books before and after this change",
+               TRANSFER: "The reps' books before and after this transfer alone (today's books, orphans placed)"}
 AUDIT_PIN_HINT = "Pin this step's account, lock it to its owner or unpin it."
 
 
@@ -116,32 +133,37 @@ def rep_options(data):
           *[Input(button, "n_clicks") for button in MOVES],
           Input(Ids.AUDIT_JUMP, "n_submit"), Input(Ids.AUDIT_JUMP_GO, "n_clicks"),
           Input(Ids.AUDIT_SEGMENT, "value"), Input(Ids.AUDIT_REP, "value"),
-          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.PLAN, "data"),
           State(Ids.AUDIT_POSITION, "data"), State(Ids.AUDIT_JUMP, "value"))
-def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data, settings, position, query):
-    state = current(data, settings)
+def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data, settings, plan, position, query):
+    state = current(data, settings, plan)
     if state is None:
         return (no_update,) * 11
+    if state.rebalance is None and (state.pending or state.error):
+        note = state.error or "Working out the plan… its transfers appear here when it is ready."
+        return 0, "No steps", "", dbc.Alert(note, color="info"), [], no_update, no_update, "", segment, rep, None
     trigger = ctx.triggered_id
     feedback = ""
     if trigger in (Ids.AUDIT_JUMP, Ids.AUDIT_JUMP_GO):
-        found = find_account(state.dataset, state.allocation, query or "")
-        if found is None:
-            feedback = f"No assigned account has the ID or a name containing “{query}”."
-        else:
-            segment, rep = ALL, None  # a jump shows the account whatever the filters were
-            index = audit_index(state.dataset, state.allocation)
-            position = index.position_of(*found)
-    index = audit_index(state.dataset, state.allocation, None if segment == ALL else segment, rep)
+        found, feedback = jump(state, query or "")
+        if found is not None:
+            segment, rep, position = ALL, None, found  # a jump shows the account whatever the filters were
+    index = steps_of(state, None if segment == ALL else segment, rep)
     if trigger in (Ids.AUDIT_SEGMENT, Ids.AUDIT_REP):
         position = 0
     position = moved(MOVES.get(trigger), position or 0, len(index))
     if len(index) == 0:
-        return 0, "No steps", "", dbc.Alert("No assignments match these filters.", color="info"), [], \
+        empty = "The plan moves no account." if state.rebalance else "No assignments match these filters."
+        return 0, "No steps", "", dbc.Alert(empty, color="info"), [], \
             no_update, no_update, feedback, segment, rep, None
     segment_of_step, phase, number = index.at(position)
     label = f"Step {position + 1:,} of {len(index):,}"
-    if phase == GREEDY:
+    if phase == TRANSFER:
+        transfer = transfer_step(state.dataset, state.rebalance, number)
+        label += f" · transfer {transfer.number:,} of {transfer.count:,}, wave {transfer.wave} · {transfer.segment}"
+        shown = transfer_card(transfer), transfer_alert(transfer), book_rows(transfer.reps), REFINE_COLUMNS
+        title, account_id = GRID_TITLES[TRANSFER], transfer.account.account_id
+    elif phase == GREEDY:
         step = audit_step(state.dataset, state.allocation, segment_of_step, number)
         label += f" · {step.segment} step {step.step:,} of {step.steps:,}"
         shown = account_card(step), reason_alert(step), json_records_of(step), GREEDY_COLUMNS
@@ -149,9 +171,36 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
     else:
         change = refinement_step(state.dataset, state.allocation, segment_of_step, number)
         label += f" · {change.segment} refinement change {change.number:,} of {change.count:,}"
-        shown = moved_card(change), change_alert(change), book_rows(change), REFINE_COLUMNS
+        shown = moved_card(change), change_alert(change), book_rows(change.reps), REFINE_COLUMNS
         title, account_id = GRID_TITLES[phase], change.accounts[0].account_id
     return position, label, *shown, title, feedback, segment, rep, account_id
+
+
+def steps_of(state, segment: str | None = None, rep: str | None = None) -> AuditIndex:
+    """The steps to page through: the plan's transfers when rebalancing, else the greedy's steps
+    and the refinement's changes."""
+    if state.rebalance is not None:
+        return transfer_index(state.dataset, state.rebalance, segment, rep)
+    return audit_index(state.dataset, state.allocation, segment, rep)
+
+
+def jump(state, query: str) -> tuple[int | None, str]:
+    """The position of the account's step among all steps, or None and what to say instead."""
+    if state.rebalance is None:
+        found = find_account(state.dataset, state.allocation, query)
+        if found is None:
+            return None, f"No assigned account has the ID or a name containing “{query}”."
+        return steps_of(state).position_of(*found), ""
+    number = find_transfer(state.dataset, state.rebalance, query)
+    if number is not None:
+        return steps_of(state).position_of(PLAN, number, TRANSFER), ""
+    matches = matching_accounts(state.dataset, query)
+    if len(matches) == 0:
+        return None, f"No account has the ID or a name containing “{query}”."
+    account = int(matches[0])
+    owner = state.allocation.assigned[account]
+    where = f"it stays with {state.dataset.rep_name[owner]}" if owner >= 0 else "it stays unassigned"
+    return None, f"The plan does not move {state.dataset.account_name[account]}: {where}."
 
 
 def moved(move: str | None, position: int, length: int) -> int:
@@ -209,11 +258,28 @@ def cv_text(cv: float | None) -> str:
     return "N/A" if cv is None else f"{cv:.4f}%"
 
 
-def book_rows(change: RefinementStep) -> list[dict]:
+def transfer_card(step: TransferStep) -> dbc.Card:
+    moved = step.account
+    giver = moved.from_rep or "no owner in this segment"
+    return dbc.Card(dbc.CardBody([
+        html.H6(f"Transfer, wave {step.wave}" + (" (pinned by you)" if step.pinned else ""),
+                className="text-body-secondary"),
+        html.H5(moved.account_name, className="card-title mb-1"),
+        html.Div(f"{moved.account_id} · {money(moved.arr)}" + (" · high-risk" if moved.high_risk else ""),
+                 className="small"),
+        html.Div([giver, " → ", html.Strong(moved.to_rep or "no rep")], className="mb-2"),
+    ]), id=f"{Ids.AUDIT_ACCOUNT}-card")
+
+
+def transfer_alert(step: TransferStep) -> dbc.Alert:
+    return dbc.Alert(html.Div(step.reason, className="small"), color="info", className="py-2")
+
+
+def book_rows(reps) -> list[dict]:
     return [{"rep": book.rep, "arr_before": book.arr[0], "arr_after": book.arr[1],
              "accounts_before": book.accounts[0], "accounts_after": book.accounts[1],
              "risk_arr_before": book.risk_arr[0], "risk_arr_after": book.risk_arr[1], "winner": False}
-            for book in change.reps]
+            for book in reps]
 
 
 serve_pin_bar(Ids.AUDIT_PIN, AUDIT_PIN_HINT)

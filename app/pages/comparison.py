@@ -1,18 +1,24 @@
-"""Territory Comparison page (PAGES.md §2): today's owners against the new assignment."""
+"""Territory Comparison page (PAGES.md §2): today's owners against the new assignment and, when
+rebalancing, the plan's transfers (each can be rejected) and its trade-off curve."""
 from __future__ import annotations
+
+import math
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, html, no_update
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from engine import SEGMENTS
 from engine.comparison import KpiChange, kpi_changes, movements, refinement_changes, rep_books
 
-from ..figures import comparison_figure
+from ..cards import money, plan_summary
+from ..figures import comparison_figure, trade_off_figure
+from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel, serve_server_side_grid
 from ..ids import Ids
-from ..state import current
-from .slicer import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel, serve_server_side_grid
+from ..pins import pin_request
+from ..state import Current, current
 
 GRAPHS = {segment: f"{Ids.COMPARISON_GRAPH}-{segment.lower()}" for segment in SEGMENTS}
 
@@ -22,6 +28,15 @@ def layout(**_query):
         html.H4("Territory Comparison", className="mb-1"),
         html.P("Before = each account's Original_Rep today; after = the assignment under the current "
                "settings.", className="text-body-secondary"),
+        html.Div(panel("Rebalancing plan", [
+            html.Div(id=f"{Ids.TRANSFERS}-summary", className="mb-2"),
+            graph(Ids.TRADE_OFF, "Fairness against moves"),
+            html.H6("Transfers", className="text-body-secondary mt-2"),
+            html.P("In wave order. Reject a transfer to keep the account with its owner (a pin) and plan "
+                   "the rest again.", className="small text-body-secondary mb-1"),
+            transfer_controls(),
+            html.Div(id=Ids.TRANSFER_LIST),
+        ]), id=Ids.TRANSFERS, className="d-none"),
         panel("Books per rep, before and after",
               dbc.Row([dbc.Col(graph(GRAPHS[s], s), lg=6) for s in SEGMENTS])),
         panel("What changed", html.Div(id=Ids.COMPARISON_KPIS)),
@@ -33,6 +48,20 @@ def layout(**_query):
 
 dash.register_page(__name__, path="/comparison", name="Comparison", title="Comparison · Territory Slicer",
                    layout=layout)
+
+
+TRANSFERS_PER_PAGE = 10
+
+
+def transfer_controls() -> html.Div:
+    """Which transfers the list shows: all or one rep's, a page at a time."""
+    return html.Div([
+        dcc.Dropdown(id=Ids.TRANSFER_REP, placeholder="Every rep", className="transfer-rep"),
+        dbc.ButtonGroup([dbc.Button("◀ Previous", id=Ids.TRANSFER_PREV, outline=True, color="primary", size="sm"),
+                         dbc.Button("Next ▶", id=Ids.TRANSFER_NEXT, outline=True, color="primary", size="sm")]),
+        html.Span(id=Ids.TRANSFER_COUNT, className="small"),
+        dcc.Store(id=Ids.TRANSFER_PAGE, data=0),
+    ], className="d-flex flex-wrap align-items-center gap-2 mb-2")
 
 
 def movement_grid() -> dag.AgGrid:
@@ -51,21 +80,116 @@ def movement_grid() -> dag.AgGrid:
 
 @callback(*[Output(GRAPHS[s], "figure") for s in SEGMENTS], Output(Ids.COMPARISON_KPIS, "children"),
           Output(Ids.MOVEMENT_TOTALS, "children"), Output(Ids.REFINE_COMPARISON, "children"),
-          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"))
-def render_comparison(data, settings, theme):
-    state = current(data, settings)
+          Output(Ids.TRANSFERS, "className"), Output(f"{Ids.TRANSFERS}-summary", "children"),
+          Output(Ids.TRADE_OFF, "figure"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), Input(Ids.PLAN, "data"))
+def render_comparison(data, settings, theme, plan=None):
+    state = current(data, settings, plan)
     if state is None:
-        return (no_update,) * (len(SEGMENTS) + 3)
+        return (no_update,) * (len(SEGMENTS) + 6)
     dataset, allocation = state.dataset, state.allocation
     figures = [comparison_figure(s, rep_books(dataset, allocation, s), theme) for s in SEGMENTS]
     moved = movements(dataset, allocation)
     totals = (f"{len(moved):,} of {dataset.n_accounts:,} accounts change owner, "
               f"${moved['ARR'].sum():,.0f} of ${dataset.arr.sum():,.0f} ARR.")
     return *figures, kpi_table(kpi_changes(dataset, allocation), Ids.COMPARISON_KPIS), totals, \
-        greedy_against_refined(allocation)
+        greedy_against_refined(state), *plan_panel(state, theme)
 
 
-def greedy_against_refined(allocation) -> html.Div:
+def plan_panel(state: Current, theme: str | None) -> tuple:
+    """The Rebalancing plan panel: hidden when redrawing, a note while the plan is worked out."""
+    rebalance = state.rebalance
+    if rebalance is None:
+        shown = "d-none" if not (state.pending or state.error) else ""
+        note = state.error or "Working out the plan… the transfers appear here when it is ready."
+        return shown, html.Div(note, className="text-body-secondary"), no_update
+    return "", html.Div(plan_summary(state.dataset, rebalance)), trade_off_figure(rebalance, theme)
+
+
+@callback(Output(Ids.TRANSFER_LIST, "children"), Output(Ids.TRANSFER_COUNT, "children"),
+          Output(Ids.TRANSFER_PAGE, "data"), Output(Ids.TRANSFER_REP, "options"),
+          Input(Ids.TRANSFER_PREV, "n_clicks"), Input(Ids.TRANSFER_NEXT, "n_clicks"), Input(Ids.TRANSFER_REP, "value"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.PLAN, "data"),
+          State(Ids.TRANSFER_PAGE, "data"))
+def show_transfers(_previous, _next, rep, data, settings, plan, page):
+    """One page of the plan's transfers (every rep's, or those to or from `rep`)."""
+    state = current(data, settings, plan)
+    if state is None or state.rebalance is None:
+        return None, "", 0, []
+    transfers = [t for t in state.rebalance.transfers
+                 if not isinstance(rep, str) or rep in (rep_label(state, t.from_rep), rep_label(state, t.to_rep))]
+    pages = max(1, math.ceil(len(transfers) / TRANSFERS_PER_PAGE))
+    step = {Ids.TRANSFER_PREV: -1, Ids.TRANSFER_NEXT: 1}.get(ctx.triggered_id)
+    page = 0 if step is None or not isinstance(page, int) else min(max(page + step, 0), pages - 1)
+    shown = transfers[page * TRANSFERS_PER_PAGE:(page + 1) * TRANSFERS_PER_PAGE]
+    count = (f"{page * TRANSFERS_PER_PAGE + 1:,}–{page * TRANSFERS_PER_PAGE + len(shown):,} of {len(transfers):,}"
+             if transfers else "No transfer")
+    reps = sorted({rep_label(state, r) for t in state.rebalance.transfers for r in (t.from_rep, t.to_rep) if r >= 0})
+    return transfer_table_view(state, shown), count, page, [{"label": r, "value": r} for r in reps]
+
+
+def rep_label(state: Current, rep: int) -> str:
+    return str(state.dataset.rep_name[rep]) if rep >= 0 else ""
+
+
+def transfer_table_view(state: Current, transfers: list) -> html.Div:
+    """The transfers as a table whose rows grow with their reason (nothing is cut off); on a phone
+    each transfer stacks into a block."""
+    header = html.Thead(html.Tr([html.Th(h, className=c) for h, c in (
+        ("Wave", "text-end"), ("Account", ""), ("ARR", "text-end"), ("From → to", ""), ("Why", ""), ("", ""))]))
+    return html.Div(dbc.Table([header, html.Tbody([transfer_row(state, t) for t in transfers])], size="sm",
+                              className="transfer-table mb-0"), id=f"{Ids.TRANSFER_LIST}-table")
+
+
+def transfer_row(state: Current, transfer) -> html.Tr:
+    dataset = state.dataset
+    account_id = str(dataset.account_id[transfer.account])
+    giver = rep_label(state, transfer.from_rep)
+    reject = (dbc.Button("Reject", id={"type": Ids.TRANSFER_REJECT, "account": account_id}, size="sm",
+                         color="danger", outline=True, title=f"Keep this account with {giver} and plan the rest again")
+              if transfer.is_move else None)
+    return html.Tr([
+        html.Td(transfer.wave, className="text-end", **{"data-label": "Wave"}),
+        html.Td([html.Div(dataset.account_name[transfer.account]),
+                 html.Div(f"{account_id} · {transfer.segment}", className="small text-body-secondary text-nowrap")],
+                **{"data-label": "Account"}),
+        html.Td(money(dataset.arr[transfer.account]), className="text-end text-nowrap", **{"data-label": "ARR"}),
+        html.Td([html.Div(f"{giver or '(no owner)'} →"),
+                 html.Div(rep_label(state, transfer.to_rep) or "(no rep)", className="fw-semibold")],
+                **{"data-label": "From → to"}),
+        html.Td(transfer.reason, className="small", **{"data-label": "Why"}),
+        html.Td(reject),
+    ], id={"type": Ids.TRANSFER_ROW, "account": account_id})
+
+
+@callback(Output(Ids.PIN_REQUEST, "data", allow_duplicate=True),
+          Input({"type": Ids.TRANSFER_REJECT, "account": ALL}, "n_clicks"),
+          State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"), prevent_initial_call=True)
+def reject_transfer(clicks, data, settings, plan):
+    """Reject → pin the account to the rep it would leave; the settings change plans the rest again.
+    The browser only names the account: the rep comes from the plan on the server."""
+    trigger = ctx.triggered_id
+    account_id = trigger.get("account") if isinstance(trigger, dict) and any(clicks or []) else None
+    state = current(data, settings, plan) if isinstance(account_id, str) else None
+    if state is None or state.rebalance is None:
+        return no_update
+    owner = rejected_owner(state, account_id)
+    return pin_request(account_id, owner) if owner else no_update
+
+
+def rejected_owner(state: Current, account_id: str) -> str | None:
+    """The rep a transfer of `account_id` takes the account from; None if the plan has no such move."""
+    for transfer in state.rebalance.transfers:
+        if transfer.is_move and state.dataset.account_id[transfer.account] == account_id:
+            return str(state.dataset.rep_name[transfer.from_rep])
+    return None
+
+
+def greedy_against_refined(state: Current) -> html.Div:
+    allocation = state.allocation
+    if state.rebalance is not None or state.pending or state.error:
+        return html.Div("Refine balance does not apply when rebalancing: the plan itself chooses the fewest "
+                        "transfers that bring every rep into the band.", className="text-body-secondary")
     if allocation.refinement is None:
         return html.Div("Turn on Refine balance in the sidebar to compare the greedy's assignment with its "
                         "refinement.", className="text-body-secondary")
@@ -102,4 +226,8 @@ def change_cell(change: KpiChange) -> html.Td:
                    className=f"{colour} fw-semibold", **{"data-improved": str(change.improved).lower()})
 
 
-movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements)
+def movements_of(state: Current) -> pd.DataFrame:
+    return movements(state.dataset, state.allocation)
+
+
+movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements_of)

@@ -7,17 +7,18 @@ import time
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
-from engine import ENTERPRISE, MID_MARKET, SEGMENTS
+from engine import ENTERPRISE, MID_MARKET, SEGMENTS, allocate
 from engine.progress import Cancelled
 from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
 from engine.summary import account_table, rep_summary, segment_kpis
 
 from ..banners import banner
-from ..cards import fairness_cards, kpi_cards
+from ..cards import disruption_card, fairness_cards, kpi_cards
 from ..figures import distribution_figure, message_figure, sensitivity_figure
-from ..grid_query import json_records, query_rows
+from ..grid_query import json_records
+from ..grids import COLUMN_DEFAULTS, COUNT, MONEY, NUMBER_FILTER, PERCENT, graph, panel, serve_server_side_grid
 from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
@@ -26,17 +27,11 @@ from ..terms import CAP_TIP, RAMP_TIP
 
 log = logging.getLogger(__name__)
 
-MONEY = {"function": "params.value == null ? '' : '$' + d3.format(',.0f')(params.value)"}
-COUNT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
-PERCENT = {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + '%'"}
-NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
-COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 90}
-
-
 def layout(**_query):
     return html.Div([
         html.Div(id=Ids.SLICER_BANNERS),
         dbc.Row(id=Ids.KPI_CARDS, className="g-3 mb-3"),
+        html.Div(id=Ids.DISRUPTION),
         dbc.Row(id=Ids.FAIRNESS_CARDS, className="g-3 mb-3"),
         panel("Rep distribution", dbc.Row([
             dbc.Col(graph(Ids.DISTRIBUTION_ENTERPRISE, "Enterprise"), lg=6),
@@ -56,16 +51,6 @@ def layout(**_query):
 
 
 dash.register_page(__name__, path="/", name="Slicer", title="Territory Slicer", layout=layout)
-
-
-def panel(title: str, body, anchor: str | None = None) -> dbc.Card:
-    extra = {"id": anchor} if anchor else {}
-    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3", **extra)
-
-
-def graph(component_id: str, title: str | None = None) -> html.Div:
-    return html.Div([html.H6(title, className="text-body-secondary") if title else None,
-                     dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False}), delay_show=400)])
 
 
 def rep_grid() -> dag.AgGrid:
@@ -121,42 +106,28 @@ def account_grid() -> dag.AgGrid:
 
 
 @callback(Output(Ids.SLICER_BANNERS, "children"), Output(Ids.KPI_CARDS, "children"),
-          Output(Ids.FAIRNESS_CARDS, "children"),
+          Output(Ids.DISRUPTION, "children"), Output(Ids.FAIRNESS_CARDS, "children"),
           Output(Ids.DISTRIBUTION_ENTERPRISE, "figure"), Output(Ids.DISTRIBUTION_MID_MARKET, "figure"),
           Output(Ids.REP_GRID, "rowData"),
-          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"))
-def render_slicer(data, settings, theme):
-    state = current(data, settings)
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), Input(Ids.PLAN, "data"))
+def render_slicer(data, settings, theme, plan=None):
+    state = current(data, settings, plan)
     if state is None:
-        return (no_update,) * 6
+        return (no_update,) * 7
     dataset, allocation = state.dataset, state.allocation
     reps = rep_summary(dataset, allocation)
     kpis = segment_kpis(allocation)
     figures = [distribution_figure(name, reps[reps["Segment"] == name], kpis[name].accounts, theme)
                for name in (ENTERPRISE, MID_MARKET)]
     banners = [banner("warning", text, dismissable=False) for text in allocation.warnings]
-    return banners, kpi_cards(kpis), fairness_cards(allocation), *figures, json_records(reps)
+    return banners, kpi_cards(kpis), disruption_card(state), fairness_cards(allocation), *figures, json_records(reps)
 
 
-def serve_server_side_grid(grid_id: str, table_of):
-    """Wire an infinite-row-model grid to `table_of(dataset, allocation)`: each block the grid
-    asks for is cut from that table on the server, and new settings or data refetch the rows."""
-    @callback(Output(grid_id, "getRowsResponse"), Input(grid_id, "getRowsRequest"),
-              State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"))
-    def rows(request, data, settings):
-        state = current(data, settings)
-        if not request or state is None:
-            return no_update
-        block, total = query_rows(table_of(state.dataset, state.allocation), request)
-        return {"rowData": block, "rowCount": total}
-
-    clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
-                        Output(grid_id, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
-                        State(grid_id, "id"), prevent_initial_call=True)
-    return rows
+def accounts_of(state):
+    return account_table(state.dataset, state.allocation)
 
 
-account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, account_table)
+account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, accounts_of)
 ACCOUNT_PIN_HINT = "Select an account in the table to pin it to a rep, lock it to its owner or unpin it."
 serve_pin_bar(Ids.ACCOUNT_PIN, ACCOUNT_PIN_HINT)
 
@@ -171,9 +142,10 @@ def select_account(rows):
     return account_id if isinstance(account_id, str) else None
 
 
-@callback(Output(Ids.REVIEW_QUEUE, "children"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"))
-def show_review_queue(data, settings):
-    state = current(data, settings)
+@callback(Output(Ids.REVIEW_QUEUE, "children"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+          Input(Ids.PLAN, "data"))
+def show_review_queue(data, settings, plan):
+    state = current(data, settings, plan)
     return no_update if state is None else queue_view(state.dataset, state.allocation)
 
 
@@ -237,16 +209,21 @@ def curve_point(row: list) -> SensitivityPoint:
           Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), State(Ids.DATA, "data"),
           State(Ids.SENSITIVITY_INPUTS, "data"))
 def draw_sensitivity(curve, settings, theme, data, inputs):
-    state = current(data, settings)
-    if state is None:
+    """The greedy's curve (whatever the mode: it shows what each threshold would give), its point
+    at the current threshold marked."""
+    dataset = dataset_of(data)
+    try:
+        greedy = allocate(dataset, settings_from_json(settings)) if dataset is not None and settings else None
+    except ValueError:
+        greedy = None
+    if greedy is None:
         return no_update
     if not curve or curve["inputs"] != inputs:
         return message_figure("Computing the sensitivity curve…", theme, 380)
     if "error" in curve:
         return message_figure(curve["error"], theme, 380)
     points = [curve_point(row) for row in curve["points"]]
-    weights = state.allocation.settings.weights.as_list()
-    return sensitivity_figure(points, point_of(state.allocation), weights, theme)
+    return sensitivity_figure(points, point_of(greedy), greedy.settings.weights.as_list(), theme)
 
 
 @callback(Output(Ids.THRESHOLD_PICK, "data"), Input(Ids.SENSITIVITY, "clickData"), prevent_initial_call=True)

@@ -23,7 +23,7 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 def test_render_slicer_shows_the_engine_numbers():
     rendered = slicer.render_slicer(demo_summary(), demo_settings(), "light")
-    banners, kpis, fairness, e_figure, m_figure, rep_rows = rendered
+    banners, kpis, disruption, fairness, e_figure, m_figure, rep_rows = rendered
     allocation = allocate(demo_dataset(), Settings(1000))
     assert banners == []
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in str(kpis)
@@ -40,7 +40,7 @@ def test_render_slicer_warns_about_an_empty_segment():
 
 def test_render_slicer_does_nothing_for_a_lost_session():
     lost = {**demo_summary(), "key": "expired-key"}
-    assert slicer.render_slicer(lost, demo_settings(), "light") == (no_update,) * 6
+    assert slicer.render_slicer(lost, demo_settings(), "light") == (no_update,) * 7
 
 
 def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
@@ -53,7 +53,8 @@ def test_update_settings_writes_every_control_back():
     controls = {"threshold": 0, "threshold_text": "1,000", "weight_arr": 34, "weight_accounts": 33,
                 "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70, "refine": False,
                 "objective": "balanced", "lock_arr": "", "review_arr": "", "cap_accounts_e": "", "cap_arr_e": "",
-                "cap_accounts_m": "", "cap_arr_m": ""}
+                "cap_accounts_m": "", "cap_arr_m": "", "mode": "redraw", "band": 15, "drivers": ["arr", "accounts"],
+                "waves": 2}
     events = {"pick": None, "weights_pick": None, "pin": None, "reset": None}
     first = run_callback(update_settings, None, demo_summary(), controls, events, None)
     settings = first["settings"]
@@ -154,8 +155,8 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
 
 
 def test_refined_fairness_cards_show_the_distance_to_the_limit():
-    plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[2]
-    refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[2]
+    plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[3]
+    refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[3]
     assert "To the limit" not in str(plain) and str(refined).count("To the limit (100 − score)") == 2
 
 

@@ -23,13 +23,15 @@ def inputs(**changes):
     base = {"threshold": 6, "threshold_text": "5,000", "pick": None, "weights_pick": None, "weight_arr": 34,
             "weight_accounts": 33, "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70,
             "refine": False, "objective": "balanced", "lock_arr": "", "review_arr": "", "cap_accounts_e": "",
-            "cap_arr_e": "", "cap_accounts_m": "", "cap_arr_m": "", "pin": None, "reset": None}
+            "cap_arr_e": "", "cap_accounts_m": "", "cap_arr_m": "", "pin": None, "reset": None,
+            "mode": "redraw", "band": 15, "drivers": ["arr", "accounts"], "waves": 2}
     return {**base, **changes}
 
 
 def stored(**changes):
     base = {"data_key": "k1", "threshold": 5000, "weights": [34, 33, 33], "geo": 0.05, "preserve": 0.05,
-            "high_risk": 70, "refine": False, "objective": "balanced", "rules": NO_RULES}
+            "high_risk": 70, "refine": False, "objective": "balanced", "rules": NO_RULES,
+            "mode": "redraw", "band": 15.0, "drivers": ["arr", "accounts"], "waves": 2}
     return {**base, **changes}
 
 
@@ -187,3 +189,20 @@ def test_control_values_show_the_settings_in_the_boxes_words():
     assert shown["threshold"] == 7 and shown["threshold_text"] == "6,500"
     assert shown["lock_arr"] == "$500,000" and shown["review_arr"] == ""
     assert shown["cap_accounts_e"] == "80" and shown["cap_accounts_m"] == ""
+
+
+def test_the_mode_and_its_plan_controls_are_kept():
+    rebalancing = settings_after("mode", mode="rebalance")
+    assert rebalancing["mode"] == "rebalance"
+    tighter = next_settings("band", inputs(band=5), rebalancing, DATA).settings
+    assert tighter["band"] == 5 and tighter["mode"] == "rebalance"
+    risk = next_settings("drivers", inputs(drivers=["arr", "risk"]), tighter, DATA).settings
+    assert risk["drivers"] == ["arr", "risk"]
+    waves = next_settings("waves", inputs(waves=3), risk, DATA).settings
+    assert waves["waves"] == 3
+
+
+@pytest.mark.parametrize("control, value", [("band", 70), ("band", "x"), ("waves", 0), ("waves", 99), ("waves", 2.5),
+                                            ("drivers", []), ("drivers", ["arr", "love"]), ("mode", "chaos")])
+def test_a_plan_control_out_of_range_changes_nothing(control, value):
+    assert next_settings(control, inputs(**{control: value}), stored(), DATA).settings == stored()

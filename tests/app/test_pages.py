@@ -22,16 +22,18 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 
 def test_comparison_shows_books_kpis_and_movement_totals():
-    *figures, table, totals, refined = comparison.render_comparison(demo_summary(), demo_settings(), "light")
+    *figures, table, totals, refined, plan_shown, _, _ = comparison.render_comparison(
+        demo_summary(), demo_settings(), "light")
     moved = movements(demo_dataset(), allocate(demo_dataset(), Settings(1000)))
     assert totals.startswith(f"{len(moved):,} of 2,000 accounts change owner")
     assert [f["data"][0]["name"] for f in figures] == ["Before", "Before"]
     assert "Accounts kept with their owner" in str(table) and "text-success" in str(table)
     assert "Turn on Refine balance" in str(refined)
+    assert plan_shown == "d-none"  # the rebalancing plan's panel only shows when rebalancing
 
 
 def test_comparison_sets_the_greedy_against_its_refinement():
-    *_, refined = comparison.render_comparison(demo_summary(), refined_settings(), "light")
+    refined = comparison.render_comparison(demo_summary(), refined_settings(), "light")[4]
     text = str(refined)
     assert "Greedy" in text and "Refined" in text and "Geo matches" in text and "Accounts given another rep" in text
     assert "text-danger" not in text  # nothing gets worse: scores up, CVs down, geo and owners kept
@@ -47,8 +49,8 @@ def test_movement_rows_come_from_the_server():
     assert all(row["From"] != row["To"] for row in response["rowData"])
 
 
-def step(trigger=None, segment="all", rep=None, position=0, query=None, settings=None):
-    args = [None] * 6 + [segment, rep, demo_summary(), settings or demo_settings(), position, query]
+def step(trigger=None, segment="all", rep=None, position=0, query=None, settings=None, plan=None):
+    args = [None] * 6 + [segment, rep, demo_summary(), settings or demo_settings(), plan, position, query]
     return run_callback(audit.show_step, trigger, *args)
 
 
