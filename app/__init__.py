@@ -12,15 +12,17 @@ from pathlib import Path
 import diskcache
 import multiprocess
 from dash import Dash
+from flask import Response
 
 from engine import Settings, allocate, default_threshold
+from engine.io.template import template_file
 from engine.sensitivity import sensitivity
 
 from .banners import report_server_trouble
 from .config import Config
 from .jobs import JOB_TIME_LIMIT_SECONDS, CeleryJobs, DiskcacheJobs
 from .layout import shell
-from .security import protect
+from .security import protect, refuse_malformed_callback
 from .services import services
 from .store import demo_dataset
 
@@ -56,10 +58,25 @@ def create_app(config: Config, celery=None) -> Dash:
         importlib.import_module(f"{__name__}.pages.{page}")
     app.server.secret_key = config.secret_key
     app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    protect(app.server, config, app.csp_hashes)
+    protect(app.server, config, app.csp_hashes, lambda name, seconds: services().store.count(name, seconds))
+    serve_templates(app.server)
+    app.server.before_request(lambda: refuse_malformed_callback(app.callback_map))
     app.layout = shell
     warm_up(app)
     return app
+
+
+def serve_templates(server) -> None:
+    """The template files (DATA.md) at /template/<name>, behind the same sign-in as the pages."""
+    def template(name: str):
+        data = template_file(name)
+        if data is None:
+            return Response("No such template.", 404)
+        kind = "text/csv" if name.endswith(".csv") else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    server.add_url_rule("/template/<name>", "template", template)
 
 
 def background_manager(config: Config, celery):

@@ -5,6 +5,7 @@ import logging
 import sqlite3
 
 import dash_bootstrap_components as dbc
+import diskcache
 import redis
 from dash import Input, Output, callback, html, set_props
 
@@ -45,6 +46,7 @@ def report_server_trouble(error: Exception) -> None:
 
 def trouble_message(error: Exception) -> str:
     kept = "Your data and settings are kept; try again in a moment."
-    if isinstance(error, (redis.RedisError, sqlite3.Error, OSError)):  # Redis down, a disk full or unreadable
+    store_faults = (redis.RedisError, sqlite3.Error, OSError, diskcache.Timeout)  # Redis down, a disk full or locked
+    if isinstance(error, store_faults):
         return f"The server cannot reach its session store right now, so your last action did not go through. {kept}"
     return f"The server could not finish your last action; the error is logged. {kept}"

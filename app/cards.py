@@ -9,17 +9,11 @@ from engine.comparison import account_changed
 from engine.fairness import band
 from engine.summary import TOTAL, SegmentKpis
 
+from .formats import count, money, score_text
+
 BAND_SCALE = "Bands: ≥ 94 dark green · ≥ 88 light green · ≥ 82 yellow · ≥ 75 orange · below 75 red · N/A grey."
 OVERALL = "Overall"
 DRIVERS = (("ARR", "arr", "cv_arr"), ("Accounts", "accounts", "cv_accounts"), ("Risk", "risk", "cv_risk"))
-
-
-def money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
-def count(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
 
 
 def kpi_cards(kpis: dict[str, SegmentKpis]) -> list:
@@ -80,7 +74,7 @@ def refine_summary(allocation: Allocation, applied: bool) -> list:
             else f"geo matches {r.geo_before:,} → {r.geo_after:,}, owners kept {r.kept_before:,} → {r.kept_after:,}")
     changes = f"{r.changes:,} change{'s' if r.changes != 1 else ''} ({r.moves:,} moves, {r.swaps:,} swaps)"
     return [html.Strong("Refined: " if applied else "Would give: "),
-            f"{r.objective.title()} {count(before, 1)} → {count(after, 1)}, {kept}, {changes}, {r.seconds:.2f} s."]
+            f"{r.objective.title()} {score_text(before)} → {score_text(after)}, {kept}, {changes}, {r.seconds:.2f} s."]
 
 
 def overall_card(custom: float | None, balanced: float | None, weights: list[int]) -> dbc.Card:
@@ -100,7 +94,7 @@ def score_badge(segment: str, label: str, score: float | None, tip: str, small: 
     colour = band(score)
     return html.Div([
         html.Div(label, className="score-label"),
-        html.Div("N/A" if score is None else f"{score:.1f}",
+        html.Div(score_text(score),
                  className=f"score-value band-{slug(colour)}{' small' if small else ''}",
                  **{"data-band": colour}),
         dbc.Tooltip(tip, target=target, placement="bottom"),

@@ -1,6 +1,7 @@
 """Every setting of a deployment, read from environment variables in one place."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -8,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.loading import Limits
+from engine import Limits
 
 
 def parse_users(text: str) -> dict[str, str]:
@@ -20,7 +21,16 @@ def parse_users(text: str) -> dict[str, str]:
             users[name] = password
     return users
 
+def parse_proxies(text: str) -> tuple:
+    """'10.0.0.5, 10.1.0.0/16' → the networks whose requests may carry TRUSTED_USER_HEADER."""
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise ConfigError(f"TRUSTED_PROXIES: {error}; give addresses or networks, comma-separated") from None
+
+
 log = logging.getLogger(__name__)
+DEFAULT_PROXIES = "127.0.0.1,::1"  # a proxy on the same machine
 
 MB = 1024 * 1024
 
@@ -39,6 +49,8 @@ class Config:
     debug: bool
     basic_auth_users: dict
     trusted_user_header: str | None
+    trusted_proxies: tuple = ()         # ip_network of the proxies whose TRUSTED_USER_HEADER counts
+    upload_quota_bytes: int = 500 * MB  # per client address per hour
 
     @classmethod
     def from_env(cls, env=os.environ) -> Config:
@@ -59,7 +71,15 @@ class Config:
             debug=env.get("DASH_DEBUG", "").lower() in ("1", "true", "yes"),
             basic_auth_users=parse_users(env.get("BASIC_AUTH_USERS", "")),
             trusted_user_header=env.get("TRUSTED_USER_HEADER") or None,
-        )
+            trusted_proxies=parse_proxies(env.get("TRUSTED_PROXIES") or DEFAULT_PROXIES),
+            upload_quota_bytes=int(float(env.get("UPLOAD_QUOTA_MB", "500")) * MB),
+        )._checked()
+
+    def _checked(self) -> Config:
+        if self.basic_auth_users and self.trusted_user_header:
+            raise ConfigError("Set BASIC_AUTH_USERS or TRUSTED_USER_HEADER, not both: with both, it is unclear "
+                              "who may sign in. Keep the one your deployment uses.")
+        return self
 
     @property
     def limits(self) -> Limits:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from engine import Preferences, Settings, Weights
 from engine.dataset import MAX_THRESHOLD, SEGMENTS
-from engine.loading import parse_number
+from engine.io.numbers import parse_number
 from engine.rules import MAX_MONEY, Rules
 
 from .state import ModeChoice, RefineChoice, rules_json, settings_from_json, settings_json

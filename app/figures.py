@@ -6,12 +6,15 @@ slider move. dcc.Graph draws the dicts the same.
 """
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 import plotly.io as pio
 
 from engine.sensitivity import SensitivityPoint
+
+from .formats import score_text
 
 BASE_ARR = "#4c78a8"
 HIGH_RISK_ARR = "#e45756"
@@ -50,8 +53,15 @@ def values(series) -> list:
             for value in pd.Series(series).tolist()]
 
 
+def as_chart_text(value):
+    """Text from the data shown in a chart: plotly renders tags such as <a href> in labels and
+    hovers, so a rep named `<a href=…>` would become a live link; escaped, it reads as written."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
 def bar(x, y, name: str, colour: str, hover: str, row: int = 1, **extra) -> dict:
-    return {"type": "bar", "x": values(x), "y": values(y), "name": name, "marker": {"color": colour},
+    return {"type": "bar", "x": [as_chart_text(v) for v in values(x)], "y": values(y), "name": name,
+            "marker": {"color": colour},
             "hovertemplate": hover, "xaxis": "x" if row == 1 else "x2", "yaxis": "y" if row == 1 else "y2",
             **extra}
 
@@ -122,11 +132,10 @@ def sensitivity_figure(points: list[SensitivityPoint], current: SensitivityPoint
     for x0, x1 in empty_runs(frame):
         shapes.append({"type": "rect", "xref": "x", "x0": x0, "x1": x1, "yref": "y domain", "y0": 0, "y1": 1,
                        "fillcolor": EMPTY_BAND, "line": {"width": 0}, "layer": "below"})
-        notes.append({"text": "a segment is empty", "xref": "x", "x": x0, "yref": "y domain", "y": 1,
-                      "xanchor": "left", "yanchor": "top", "showarrow": False})
+        notes.append(empty_note(x0, x1, first=not notes))
     _mark_current(data, shapes, notes, current)
     layout = {
-        "xaxis": {"title": {"text": "Threshold (employees)"}, "tickformat": ","},
+        "xaxis": {"title": {"text": "Threshold (employees, log scale)"}, "type": "log", "tickformat": ","},
         "yaxis": {"title": {"text": "Score"}, "range": [0, 100.5]},
         "yaxis2": {"title": {"text": "Deal size ratio"}, "overlaying": "y", "side": "right", "showgrid": False,
                    "rangemode": "tozero", "tickmode": "auto", "nticks": 6, "tickformat": ".1f"},
@@ -153,9 +162,6 @@ def _sensitivity_frame(points: list[SensitivityPoint], weights: list[int]) -> pd
 
 def sensitivity_hover(point: SensitivityPoint, weights: list[int]) -> str:
     """Everything §5 asks the hover to show, N/A spelled out."""
-    def score(value):
-        return "N/A" if value is None else f"{value:.1f}"
-
     def per_rep(segment):
         if segment.reps == 0:
             return "no reps"
@@ -163,13 +169,13 @@ def sensitivity_hover(point: SensitivityPoint, weights: list[int]) -> str:
 
     ratio = "N/A" if point.deal_size_ratio is None else f"{point.deal_size_ratio:.2f}"
     return (f"<b>Threshold {point.threshold:,}</b><br>"
-            f"Balanced {score(point.balanced)} · Custom {score(point.custom)} · Deal size ratio {ratio}<br>"
+            f"Balanced {score_text(point.balanced)} · Custom {score_text(point.custom)} · Deal size ratio {ratio}<br>"
             + "".join(f"{name}: {s.accounts:,} accounts, {per_rep(s)}<br>" for name, s in point.segments.items())
             + f"Weights ARR {weights[0]} / Accounts {weights[1]} / Risk {weights[2]}")
 
 
 def empty_runs(frame: pd.DataFrame) -> list[tuple[float, float]]:
-    """(x0, x1) spans of consecutive N/A points, reaching halfway to their neighbours."""
+    """(x0, x1) spans of consecutive N/A points, reaching halfway (on the log axis) to their neighbours."""
     xs = frame["threshold"].tolist()
     missing = frame["balanced"].isna().tolist()
     runs, start = [], None
@@ -177,17 +183,26 @@ def empty_runs(frame: pd.DataFrame) -> list[tuple[float, float]]:
         if gap and start is None:
             start = i
         elif not gap and start is not None:
-            left = (xs[start - 1] + xs[start]) / 2 if start > 0 else xs[start]
-            right = (xs[i - 1] + xs[i]) / 2 if i < len(xs) else xs[i - 1]
+            left = math.sqrt(xs[start - 1] * xs[start]) if start > 0 else xs[start]
+            right = math.sqrt(xs[i - 1] * xs[i]) if i < len(xs) else xs[i - 1]
             runs.append((left, right))
             start = None
     return runs
 
 
+def empty_note(x0: float, x1: float, first: bool) -> dict:
+    """The first empty span is labelled at its left edge, later ones at their right edge, so that
+    the usual pair (no Mid-Market at the low end, no Enterprise at the high end) never overlap.
+    Annotations on a log axis take log10 of the value (plotly.js), shapes do not."""
+    x, anchor = (x0, "left") if first else (x1, "right")
+    return {"text": "a segment is empty", "xref": "x", "x": math.log10(x), "yref": "y domain", "y": 1,
+            "xanchor": anchor, "yanchor": "top", "showarrow": False}
+
+
 def _mark_current(data: list[dict], shapes: list[dict], notes: list[dict], current: SensitivityPoint) -> None:
     shapes.append({"type": "line", "xref": "x", "x0": current.threshold, "x1": current.threshold,
                    "yref": "y domain", "y0": 0, "y1": 1, "line": {"dash": "dash", "color": AVERAGE}})
-    notes.append({"text": f"current {current.threshold:,}", "xref": "x", "x": current.threshold,
+    notes.append({"text": f"current {current.threshold:,}", "xref": "x", "x": math.log10(current.threshold),
                   "yref": "y domain", "y": 0, "xanchor": "left", "yanchor": "bottom", "showarrow": False})
     if current.balanced is not None:
         data.append({"type": "scatter", "x": [current.threshold], "y": [current.balanced], "mode": "markers",
@@ -228,8 +243,8 @@ def trade_off_figure(rebalance, theme: str | None) -> dict:
     data = [
         {"type": "scatter", "x": moves, "y": [p.balanced for p in curve], "name": "Overall Balanced",
          "mode": "lines+markers" if len(curve) <= 40 else "lines",
-         "line": {"color": BALANCED, "width": 3, "shape": "hv"},
-         "hovertemplate": "%{x:,} moves: Overall Balanced %{y:.1f}<extra></extra>"},
+         "line": {"color": BALANCED, "width": 3, "shape": "hv"}, "customdata": [score_text(p.balanced) for p in curve],
+         "hovertemplate": "%{x:,} moves: Overall Balanced %{customdata}<extra></extra>"},
         {"type": "scatter", "x": moves, "y": [p.reps_in_band for p in curve], "yaxis": "y2",
          "name": f"Reps in band (of {rebalance.total_reps:,})", "mode": "lines",
          "line": {"color": IN_BAND, "dash": "dash", "shape": "hv"},

@@ -1,6 +1,8 @@
 """Answer an AG Grid infinite-row-model request (filter, sort, one block of rows) from a DataFrame.
 
 The account table can hold 200,000 rows; the browser only ever receives the block it shows.
+The request is the browser's, so it is read defensively: a block is at most MAX_BLOCK rows, and a
+request that is not what AG Grid sends answers no rows rather than an error.
 """
 from __future__ import annotations
 
@@ -26,14 +28,33 @@ NUMBER_TESTS = {
 }
 
 
+MAX_BLOCK = 500          # AG Grid asks for 100 at a time
+MAX_CONDITIONS = 50      # filter and sort entries of one request
+MAX_FILTER_TEXT = 1000
+
+
 def query_rows(frame: pd.DataFrame, request: dict) -> tuple[list[dict], int]:
     """The rows `request` asks for and how many rows match its filter in all."""
-    mask = filter_mask(frame, request.get("filterModel") or {})
-    matched = frame if mask.all() else frame[mask]
-    ordered = sort_frame(matched, request.get("sortModel") or [])
-    start = max(int(request.get("startRow") or 0), 0)
-    end = max(int(request.get("endRow") or start + 100), start)
+    try:
+        start, end = block_of(request)
+        filters, sorts = request.get("filterModel") or {}, request.get("sortModel") or []
+        if len(filters) > MAX_CONDITIONS or len(sorts) > MAX_CONDITIONS or len(str(request)) > 100_000:
+            raise ValueError("too many conditions")
+        mask = filter_mask(frame, filters)
+        ordered = sort_frame(frame if mask.all() else frame[mask], sorts)
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, RecursionError):
+        return [], 0
     return json_records(ordered.iloc[start:end]), len(ordered)
+
+
+def block_of(request: dict) -> tuple[int, int]:
+    """(start, end) of the block asked for, never more than MAX_BLOCK rows."""
+    start, end = request.get("startRow") or 0, request.get("endRow")
+    if end is None:
+        end = start + 100
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start <= end:
+        raise ValueError("startRow and endRow must be whole numbers, start first")
+    return start, min(end, start + MAX_BLOCK)
 
 
 def filter_mask(frame: pd.DataFrame, model: dict) -> np.ndarray:
@@ -64,6 +85,8 @@ def condition_mask(series: pd.Series, condition: dict):
     value = condition.get("filter")
     if test is None or value is None:
         return np.ones(len(series), dtype=bool)
+    if len(str(value)) > MAX_FILTER_TEXT:
+        raise ValueError("filter text too long")
     return test(series.astype(str).str.casefold(), str(value).casefold())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from engine.export import export_csv, export_filename, export_xlsx, table_csv, transfer_table
+from engine.io.export import export_csv, export_filename, export_xlsx, table_csv, transfer_table
 
 from .ids import Ids
 from .state import current

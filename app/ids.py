@@ -9,6 +9,8 @@ class Ids(StrEnum):
     PENDING = "pending-csv"            # one CSV uploaded, waiting for the other
     UPLOAD_PAYLOAD = "upload-payload"  # files that passed the browser's size check
     LOAD_REPORT = "load-report"        # what the last upload said
+    MAPPING = "mapping"                # files waiting for the user to pick columns (app.mapping)
+    MAPPING_MEMORY = "mapping-memory"  # this browser's column choices, by the files' header sets
     THRESHOLD_PICK = "threshold-pick"  # a threshold chosen outside the sidebar (chart click)
     WEIGHTS_PICK = "weights-pick"      # weights applied from Optimize
     PIN_REQUEST = "pin-request"        # a pin or unpin asked for from a table, the audit or the queue
@@ -31,6 +33,7 @@ class Ids(StrEnum):
     UPLOAD = "upload"
     UPLOAD_LIMIT = "upload-limit"
     DATA_LABEL = "data-label"
+    TEMPLATES = "templates"
     SETTINGS_NOTICE = "settings-notice"
     RESET = "reset"
     THRESHOLD = "threshold"
@@ -70,6 +73,11 @@ class Ids(StrEnum):
     REFINE_PREVIEW = "refine-preview"
     REFINE_PREVIEW_RUN = "refine-preview-run"
     BANNERS = "banners"
+    MAPPING_PANEL = "mapping-panel"
+    MAPPING_CARD = "mapping-card"
+    MAPPING_FIELD = "mapping-field"
+    MAPPING_APPLY = "mapping-apply"
+    MAPPING_CANCEL = "mapping-cancel"
     SERVER_ALERT = "server-alert"      # a callback failed on the server
     # slicer page
     SLICER_BANNERS = "slicer-banners"

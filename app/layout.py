@@ -7,6 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from . import mapping  # noqa: F401  (registers the mapping step's callbacks)
 from .header import header
 from .ids import Ids
 from .sidebar import sidebar
@@ -21,6 +22,8 @@ def shell() -> html.Div:
         dcc.Store(id=Ids.PENDING, storage_type="session"),
         dcc.Store(id=Ids.UPLOAD_PAYLOAD),
         dcc.Store(id=Ids.LOAD_REPORT),
+        dcc.Store(id=Ids.MAPPING, storage_type="session"),
+        dcc.Store(id=Ids.MAPPING_MEMORY, storage_type="local"),
         dcc.Store(id=Ids.THRESHOLD_PICK),
         dcc.Store(id=Ids.WEIGHTS_PICK),
         dcc.Store(id=Ids.PIN_REQUEST),
@@ -33,6 +36,7 @@ def shell() -> html.Div:
             dbc.Col(sidebar(), xl=3, lg=4, md=5, className="sidebar-col"),
             dbc.Col([dbc.Alert(id=Ids.SERVER_ALERT, is_open=False, color="danger", dismissable=True,
                                className="mb-2 py-2"),
-                     html.Div(id=Ids.BANNERS), dash.page_container], xl=9, lg=8, md=7, className="main-col"),
+                     html.Div(id=Ids.BANNERS), html.Div(id=Ids.MAPPING_PANEL), dash.page_container],
+                    xl=9, lg=8, md=7, className="main-col"),
         ], className="g-0"), fluid=True, className="px-0"),
     ])

@@ -16,10 +16,12 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from engine.optimize import optimize_weights
 from engine.progress import Cancelled
 
+from .formats import score_text
 from .ids import Ids
 from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from .services import services
 from .state import dataset_of, settings_from_json
+from .store import is_tab_id
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10
@@ -63,6 +65,8 @@ def run_optimize(set_progress, _clicks, data, settings, tab):
 
 def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
     """The job: every failure becomes a message in the result; the user's settings are untouched."""
+    if not is_tab_id(tab):
+        return {"error": "This page is out of date; reload it and run again."}
     store = services().store
     store.renew_lease(tab, LEASE_SECONDS)
     started = time.perf_counter()
@@ -120,17 +124,13 @@ def show_result(result, settings):
 def result_table(result: dict) -> dbc.Table:
     def row(label, weights, scores):
         return html.Tr([html.Th(label), html.Td(" / ".join(map(str, weights)))]
-                       + [html.Td(score(scores[k])) for k in ("overall", "Enterprise", "Mid-Market")])
+                       + [html.Td(score_text(scores[k])) for k in ("overall", "Enterprise", "Mid-Market")])
 
     header = html.Thead(html.Tr([html.Th(""), html.Th("ARR/Acc/Risk"), html.Th("Overall"), html.Th("E"),
                                  html.Th("MM")]))
     body = html.Tbody([row("Best", result["weights"], result["balanced"]),
                        row("Current", result["current_weights"], result["current"])])
     return dbc.Table([header, body], size="sm", className="mb-0 small optimize-table")
-
-
-def score(value) -> str:
-    return "N/A" if value is None else f"{value:.1f}"
 
 
 @callback(Output(Ids.WEIGHTS_PICK, "data"), Input(Ids.OPTIMIZE_APPLY, "n_clicks"),

@@ -19,7 +19,7 @@ from engine.dataset import match_key
 from engine.review import HeldAccount, review_queue
 from engine.rules import LOCKED
 
-from .cards import money
+from .formats import money
 from .ids import Ids
 from .state import current
 

@@ -104,15 +104,18 @@ def solve_plan(set_progress, inputs, _tab):
 
 
 def plan_job(inputs: dict | None, set_progress) -> dict | None:
-    if not inputs:
+    """The plan's key is worked out here from the data key and settings, never taken from the
+    browser: the job writes under it."""
+    data, settings = (inputs.get("data"), inputs.get("settings")) if isinstance(inputs, dict) else (None, None)
+    if not isinstance(data, dict) or not isinstance(settings, dict):
         return None
+    dataset = dataset_of(data)
+    if dataset is None:
+        return {"error": "Your data is no longer on the server; upload it again."}
     store = services().store
-    key = inputs["key"]
+    key = plan_key(data, settings)
     if store.recall(key, PLAN_SECONDS) is not None:
         return {"key": key}
-    dataset = dataset_of(inputs["data"])
-    if dataset is None:
-        return {"key": key, "error": "Your data is no longer on the server; upload it again."}
     started = time.perf_counter()
 
     def progress(fraction: float) -> bool:
@@ -120,7 +123,6 @@ def plan_job(inputs: dict | None, set_progress) -> dict | None:
         return within_time_limit(started)
 
     try:
-        settings = inputs["settings"]
         result = rebalance(dataset, settings_from_json(settings), ModeChoice.of(settings).plan, progress)
     except Cancelled:
         return {"key": key, "error": f"Stopped after {JOB_TIME_LIMIT_SECONDS} s, the time limit of a run."}

@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 
 from .config import Config
 from .store import DiskSessionStore, RedisSessionStore, SessionStore
 
 
-@dataclass(frozen=True)
 class Services:
-    config: Config
-    store: SessionStore
+    """The configuration, and the store opened on first use: a store that cannot be opened (a
+    full disk, Redis down) fails that request with a clear message and is tried again on the
+    next, instead of failing every page of the worker, the layout included."""
+
+    def __init__(self, settings: Config):
+        self.config = settings
+        self._store: SessionStore | None = None
+
+    @property
+    def store(self) -> SessionStore:
+        if self._store is None:
+            self._store = open_store(self.config)
+        return self._store
+
+
+def open_store(settings: Config) -> SessionStore:
+    if settings.redis_url:
+        return RedisSessionStore(settings.redis_url, settings.session_ttl_seconds)
+    return DiskSessionStore(settings.cache_dir / "sessions", settings.session_ttl_seconds)
 
 
 def services() -> Services:
@@ -34,7 +49,4 @@ def config() -> Config:
 
 @functools.cache
 def _open(pid: int) -> Services:
-    settings = config()
-    if settings.redis_url:
-        return Services(settings, RedisSessionStore(settings.redis_url, settings.session_ttl_seconds))
-    return Services(settings, DiskSessionStore(settings.cache_dir / "sessions", settings.session_ttl_seconds))
+    return Services(config())

@@ -6,9 +6,23 @@ so the weights always sum to 100 and a page reload restores the session's choice
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    get_relative_path,
+    html,
+    no_update,
+)
+from flask import request
 
 from engine.dataset import SEGMENTS
+from engine.io.template import FILES as TEMPLATE_FILES
 from engine.settings import MAX_BONUS
 
 from .cards import refine_summary
@@ -19,7 +33,7 @@ from .plan import mode_section
 from .services import services
 from .state import ModeChoice, RefineChoice, current, dataset_of, demo_summary
 from .terms import CAP_TIP, HOLD_TIP, LOCK_TIP, PIN_TIP, RAMP_TIP
-from .uploads import receive_upload
+from .uploads import over_quota, receive_upload
 
 MB = 1024 * 1024
 AUTO_PREVIEW_ACCOUNTS = 5_000
@@ -39,6 +53,7 @@ def sidebar() -> html.Div:
                            html.Div(f"Up to {limit_mb:g} MB per file", className="small text-body-secondary"),
                        ])),
             dcc.Store(id=Ids.UPLOAD_LIMIT, data=services().config.max_upload_bytes),
+            template_links(),
             html.Div("Locations must be written the same way in both files (\"CA\" matches \"ca\", "
                      "not \"California\").", className="form-text"),
             html.Div(id=Ids.SETTINGS_NOTICE, className="small text-info-emphasis mt-1"),
@@ -83,6 +98,14 @@ def sidebar() -> html.Div:
         ]),
         section("Optimize weights", [optimize_panel()]),
     ], className="sidebar")
+
+
+def template_links() -> html.Div:
+    """DATA.md's template: the expected columns with three example rows, in both forms."""
+    links = [html.A(label, href=get_relative_path(f"/template/{name}"), download=name, className="template-link")
+             for name, label in TEMPLATE_FILES.items()]
+    return html.Div(["Template: ", links[0], " · ", links[1], " · ", links[2]],
+                    className="small mt-1", id=Ids.TEMPLATES)
 
 
 def section(title: str, children: list) -> html.Section:
@@ -279,14 +302,19 @@ clientside_callback(ClientsideFunction("slicer", "checkUpload"),
 
 
 @callback(Output(Ids.DATA, "data", allow_duplicate=True), Output(Ids.PENDING, "data"),
-          Output(Ids.LOAD_REPORT, "data", allow_duplicate=True),
-          Input(Ids.UPLOAD_PAYLOAD, "data"), State(Ids.PENDING, "data"),
+          Output(Ids.LOAD_REPORT, "data", allow_duplicate=True), Output(Ids.MAPPING, "data", allow_duplicate=True),
+          Input(Ids.UPLOAD_PAYLOAD, "data"), State(Ids.PENDING, "data"), State(Ids.MAPPING_MEMORY, "data"),
           running=[(Output(Ids.UPLOAD, "disabled"), True, False),
                    (Output(Ids.UPLOAD, "className"), "upload-zone busy", "upload-zone")],
           prevent_initial_call=True)
-def upload(payload, pending):
+def upload(payload, pending, remembered):
     if not payload:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
+    config = services().config
+    refused = over_quota(payload["contents"], request.remote_addr, services().store, config.upload_quota_bytes)
+    if refused:
+        return no_update, no_update, refused, no_update
     outcome = receive_upload(payload["contents"], payload["names"], pending, services().store,
-                             services().config.limits)
-    return (outcome.data if outcome.data is not None else no_update), outcome.pending, outcome.report
+                             services().config.limits, remembered)
+    return ((outcome.data if outcome.data is not None else no_update), outcome.pending, outcome.report,
+            outcome.mapping)

@@ -3,13 +3,21 @@
 The browser holds only the token (in a per-tab `dcc.Store`); datasets live in a disk cache that
 every worker process on the machine shares (or in Redis when the app is scaled out), and expire
 after a while of disuse. The bundled demo is read-only and shared.
+
+Nothing a client writes can push out another session's data: the stores never evict (the disk
+cache has no eviction policy, Redis must run with `noeviction`); when one is full, new uploads
+are refused with `StoreFull` while everything already stored stays readable, and values that
+only save work (memos, plans) are skipped. Reads never write, so a full or read-only disk still
+serves the pages.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import pickle
+import re
 import secrets
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +35,17 @@ MEMO_SECONDS = 600
 RECENT_ACCOUNTS = 500_000  # per process, over the datasets and allocations kept (about 600 bytes each)
 BYTES_PER_ACCOUNT = 600    # how a pending upload's bytes count against that budget
 RECENT_SECONDS = 60
+SESSION_KEY = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24), as `put` makes them
+TAB_ID = re.compile(r"[0-9a-f]{32}")            # uuid4().hex, as the page makes it
+
+
+def is_session_key(key) -> bool:
+    """A key `put` could have made: anything else a browser sends is never looked up."""
+    return isinstance(key, str) and SESSION_KEY.fullmatch(key) is not None
+
+
+def is_tab_id(tab) -> bool:
+    return isinstance(tab, str) and TAB_ID.fullmatch(tab) is not None
 
 
 @functools.cache
@@ -36,24 +55,29 @@ def demo_dataset() -> Dataset:
     return result.dataset
 
 
+class StoreFull(Exception):
+    """The store has no room for a new upload; nothing already stored was touched."""
+
+
 class SessionStore:
     """Datasets and pending uploads of every session; a lost key reads as None. Subclasses say
-    where the values live: `_read` (renewing the expiry), `_write` and `_has`."""
+    where the pickled values live: `_read` (renewing the expiry when it can), `_write` (raising
+    StoreFull, when `room_checked`, rather than making room) and `_has`."""
 
     def __init__(self, ttl_seconds: int):
         self._ttl = ttl_seconds
         self._recent = RecentValues()
 
     def put(self, value) -> str:
-        """Keep `value` under a fresh random key and return the key."""
+        """Keep `value` under a fresh random key and return the key; StoreFull when there is no room."""
         key = secrets.token_urlsafe(24)
-        self._write(key, value, self._ttl)
+        self._write(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), self._ttl, room_checked=True)
         return key
 
     def get(self, key: str | None):
         if key == DEMO:
             return demo_dataset()
-        if not key:
+        if not is_session_key(key):
             return None
         return self._recent.get(key, lambda: self._read(key, self._ttl))
 
@@ -65,13 +89,17 @@ class SessionStore:
             value = self._read(key, MEMO_SECONDS)
             if value is None:
                 value = compute()
-                self._keep(lambda: self._write(key, value, MEMO_SECONDS))
+                self._keep(lambda: self.keep(key, value, MEMO_SECONDS))
             return value
         return self._recent.get(key, stored_or_computed)
 
     def keep(self, key: str, value, seconds: float) -> None:
-        """Keep a result computed elsewhere (a background job's) under `key` for `seconds`."""
-        self._write(key, value, seconds)
+        """Keep a result computed elsewhere (a background job's) under `key` for `seconds`, if
+        there is room (the job's answer is then lost, and its page says the run failed)."""
+        try:
+            self._write(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), seconds, room_checked=True)
+        except StoreFull:
+            log.warning("the session store is full: a computed result was not kept")
 
     def recall(self, key: str, seconds: float = MEMO_SECONDS):
         """What `keep` kept under `key`, or None; reading renews it for `seconds`."""
@@ -87,11 +115,23 @@ class SessionStore:
             log.exception("the session store could not be written")
 
     def renew_lease(self, holder: str, seconds: float) -> None:
-        """A browser tab says it is still waiting for its job (see app.optimize)."""
-        self._write(f"lease:{holder}", True, seconds)
+        """A browser tab says it is still waiting for its job (see app.optimize); a holder that is
+        not a tab id the page made is never written (the probe grew the store by 40 MB a call)."""
+        if is_tab_id(holder):
+            self._write(f"lease:{holder}", b"1", seconds, room_checked=False)
+
+    def count(self, name: str, window: float, amount: int = 1) -> int:
+        """Adds `amount` to the counter `name`, which lives `window` seconds from its first
+        count, and returns it; a window of 0 only reads. A store fault reads as 0: a throttle then
+        lets the request through to its real check rather than fail it."""
+        try:
+            return self._count(f"count:{name}", window, amount)
+        except Exception:
+            log.exception("the session store could not count %s", name)
+            return 0
 
     def has_lease(self, holder: str) -> bool:
-        return self._has(f"lease:{holder}")
+        return is_tab_id(holder) and self._has(f"lease:{holder}")
 
 
 class RecentValues:
@@ -132,25 +172,40 @@ class RecentValues:
 
 
 class DiskSessionStore(SessionStore):
-    """On one machine: a disk cache that every worker process shares, evicting the least
-    recently used values when it is full."""
+    """On one machine: a disk cache that every worker process shares. It never evicts: past
+    `size_limit` bytes new uploads are refused, and a read never writes (a renewed expiry is a
+    separate write that may fail), so a full or read-only disk still serves what it holds."""
 
-    def __init__(self, directory: Path, ttl_seconds: int):
+    def __init__(self, directory: Path, ttl_seconds: int, size_limit: int = SIZE_LIMIT):
         super().__init__(ttl_seconds)
-        self._cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT,
-                                      eviction_policy="least-recently-used")
+        self._limit = size_limit
+        self._cache = diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy="none")
 
     def _read(self, key: str, ttl: float):
-        value = self._cache.get(key)
-        if value is not None:
-            self._keep(lambda: self._cache.touch(key, expire=ttl))
-        return value
+        raw = self._cache.get(key)
+        if raw is None:
+            return None
+        self._keep(lambda: self._cache.touch(key, expire=ttl))
+        return pickle.loads(raw)
 
-    def _write(self, key: str, value, ttl: float) -> None:
-        self._cache.set(key, value, expire=ttl)
+    def _write(self, key: str, data: bytes, ttl: float, room_checked: bool) -> None:
+        if room_checked and self._cache.volume() + len(data) > self._limit:
+            raise StoreFull()
+        try:
+            self._cache.set(key, data, expire=ttl)
+        except sqlite3.OperationalError as error:
+            if room_checked and "full" in str(error):
+                raise StoreFull() from error
+            raise
 
     def _has(self, key: str) -> bool:
         return self._cache.get(key) is not None
+
+    def _count(self, key: str, window: float, amount: int) -> int:
+        if window <= 0:
+            return self._cache.get(key, 0)
+        self._cache.add(key, 0, expire=window)
+        return self._cache.incr(key, amount)
 
 
 class RedisSessionStore(SessionStore):
@@ -169,8 +224,22 @@ class RedisSessionStore(SessionStore):
         raw = self._redis.getex(self.PREFIX + key, ex=int(ttl))
         return None if raw is None else pickle.loads(raw)
 
-    def _write(self, key: str, value, ttl: float) -> None:
-        self._redis.set(self.PREFIX + key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=max(1, int(ttl)))
+    def _write(self, key: str, data: bytes, ttl: float, room_checked: bool) -> None:
+        """Redis at `maxmemory` with `noeviction` refuses the write (OOM): that is StoreFull."""
+        import redis
+
+        try:
+            self._redis.set(self.PREFIX + key, data, ex=max(1, int(ttl)))
+        except redis.exceptions.OutOfMemoryError as error:
+            if room_checked:
+                raise StoreFull() from error
+            raise
 
     def _has(self, key: str) -> bool:
         return bool(self._redis.exists(self.PREFIX + key))
+
+    def _count(self, key: str, window: float, amount: int) -> int:
+        if window <= 0:
+            return int(self._redis.get(self.PREFIX + key) or 0)
+        self._redis.set(self.PREFIX + key, 0, ex=max(1, int(window)), nx=True)
+        return int(self._redis.incrby(self.PREFIX + key, amount))

@@ -35,7 +35,7 @@ TARGETS = {  # (allocation ms, sensitivity ms, optimize ms, load ms, peak MB) pe
 
 
 def data_dir(n: int, m: int) -> Path:
-    from engine.generate import write
+    from engine.io.generate import write
     directory = OUT / f"{n}_{m}"
     if not (directory / "accounts.csv").exists():
         write(directory, n, m, seed=1)
@@ -128,7 +128,7 @@ def compile_seconds() -> dict:
     """First allocate + sensitivity + optimize on small data: cold (empty cache) and warm."""
     code = (f"import time, sys; sys.path.insert(0, {str(ROOT)!r}); t = time.perf_counter();"
             "from engine import Settings, allocate; from engine.optimize import optimize_weights;"
-            "from engine.sensitivity import sensitivity; from engine.generate import generate;"
+            "from engine.sensitivity import sensitivity; from engine.io.generate import generate;"
             "from engine import Source, load_csvs; a, r = generate(200, 6, 1);"
             "d = load_csvs(Source('r', r.to_csv(index=False).encode()),"
             " Source('a', a.to_csv(index=False).encode())).dataset;"

@@ -243,6 +243,14 @@ def allocate_reference(dataset: Dataset, settings: Settings) -> Allocation:
 
 
 def _allocate_with(dataset: Dataset, settings: Settings, greedy) -> Allocation:
+    return assemble(dataset, settings, lambda inputs, _k, effective: greedy(inputs, effective))[0]
+
+
+def assemble(dataset: Dataset, settings: Settings, winners_of) -> tuple[Allocation, dict[str, SegmentInputs]]:
+    """An allocation whose books `winners_of(segment inputs, k, effective settings)` gives for the
+    k-th segment (local rep per account in processing order, -1 for none), with its fairness, the
+    rules' outcome and every warning; and the segments' inputs. The greedy, a rebalancing plan and
+    today's books all become allocations this way."""
     settings = effective_settings(dataset, settings)
     enterprise = is_enterprise(dataset.employees, settings.threshold)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
@@ -250,20 +258,22 @@ def _allocate_with(dataset: Dataset, settings: Settings, greedy) -> Allocation:
     assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
     status = np.full(dataset.n_accounts, NO_REPS, dtype=np.int8)
     segments, inputs, warnings = {}, {}, []
-    for name in SEGMENTS:
+    for k, name in enumerate(SEGMENTS):
         inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
-        segment = segment_result(inputs[name], greedy(inputs[name], settings), settings.weights, dataset.has_risk)
+        segment = segment_result(inputs[name], winners_of(inputs[name], k, settings), settings.weights,
+                                 dataset.has_risk)
         assigned[segment.accounts] = segment.winners
         status[segment.accounts] = segment.status
         segments[name] = segment
-        warnings.extend(_segment_warnings(segment, settings.threshold))
+        warnings.extend(_segment_warnings(dataset, segment, settings.threshold))
     outcome = rule_outcome(dataset, inputs, segments, rules)
-    return Allocation(
+    allocation = Allocation(
         settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
         segments=segments,
         overall_custom=overall_of(segments, "custom"), overall_balanced=overall_of(segments, "balanced"),
         warnings=warnings + rule_warnings(dataset, outcome, inputs), rules=outcome,
     )
+    return allocation, inputs
 
 
 def overall_of(segments: dict[str, SegmentAllocation], composite: str) -> float | None:
@@ -379,7 +389,18 @@ def segment_result(inputs: SegmentInputs, local_winners: np.ndarray, weights: We
     )
 
 
-def _segment_warnings(segment: SegmentAllocation, threshold: int) -> list[str]:
+IDLE_NAMED = 8  # idle reps named in the banner; the rest are counted
+
+
+def _segment_warnings(dataset: Dataset, segment: SegmentAllocation, threshold: int) -> list[str]:
+    """An empty segment (§1, §3): its reps sit idle (named) or its accounts stay unassigned."""
+    if len(segment.accounts) == 0 and len(segment.reps):
+        names = [str(dataset.rep_name[r]) for r in segment.reps]
+        listed = ", ".join(names[:IDLE_NAMED]) + (f" and {len(names) - IDLE_NAMED:,} more"
+                                                  if len(names) > IDLE_NAMED else "")
+        return [f"No {segment.name} accounts at threshold {threshold:,}: {len(names):,} {segment.name} "
+                f"rep{'s sit' if len(names) != 1 else ' sits'} idle ({listed}), so Overall fairness is N/A. "
+                f"Choose a threshold that gives both segments accounts."]
     if len(segment.accounts) == 0:
         return [f"No {segment.name} accounts at threshold {threshold:,}."]
     if len(segment.reps) == 0:

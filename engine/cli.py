@@ -15,13 +15,16 @@ from pathlib import Path
 from .allocation import Allocation, allocate
 from .audit import iter_audit, iter_refinement
 from .dataset import ENTERPRISE, MID_MARKET, SEGMENTS, Dataset, default_threshold
-from .export import csv_bytes, export_csv, formula_safe, table_csv, transfer_table
-from .loading import Limits, LoadResult, Source, load_csvs, load_workbook, normalize_header, parse_number, read_csv
+from .io.columns import ColumnMap, normalize_header
+from .io.export import csv_bytes, export_csv, formula_safe, table_csv, transfer_table
+from .io.loading import LoadResult, load_csvs, load_workbook
+from .io.numbers import parse_number
+from .io.reading import Limits, Source, read_csv, table_at
+from .io.report import Level, Report
 from .optimize import optimize_weights
 from .rebalance import DRIVERS as REBALANCE_DRIVERS
 from .rebalance import Plan, Rebalance, rebalance
 from .refine import OBJECTIVES, refine
-from .report import Level, Report
 from .rules import Rules
 from .sensitivity import sensitivity
 from .settings import Preferences, Settings, Weights
@@ -101,6 +104,16 @@ def _add_inputs(command: argparse.ArgumentParser) -> None:
     command.add_argument("--reps", type=Path, help="Reps CSV")
     command.add_argument("--accounts", type=Path, help="Accounts CSV")
     command.add_argument("--workbook", type=Path, help="one .xlsx with both sheets")
+    command.add_argument("--map", type=_column_map, default=ColumnMap(), metavar='"FIELD=Column,…"',
+                         help='the column to read as a field when its name is not recognised, e.g. '
+                              '"ARR=Contract Value,Location=Sales Region"')
+
+
+def _column_map(text: str) -> ColumnMap:
+    try:
+        return ColumnMap.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _add_settings(command: argparse.ArgumentParser) -> None:
@@ -161,7 +174,9 @@ def _settings(args, dataset: Dataset) -> Settings:
 def _pins(path: Path) -> dict[str, str]:
     """A pins file: a CSV with Account_ID and Rep_Name columns (headers as DATA.md matches them)."""
     report = Report()
-    table = read_csv(_source(path), report, Limits())
+    records = read_csv(_source(path), report, Limits())
+    table = table_at(records, next(i for i, row in enumerate(records.rows) if any(c.strip() for c in row)), report) \
+        if records else None
     if table is None:
         raise InputError("\n".join(str(m) for m in report.errors))
     header = [normalize_header(h) for h in table.header]
@@ -191,12 +206,12 @@ def _read_inputs(args) -> LoadResult:
     if args.workbook and (args.reps or args.accounts):
         raise InputError("give either --workbook or --reps and --accounts, not both")
     if args.workbook:
-        return load_workbook(_source(args.workbook))
+        return load_workbook(_source(args.workbook), mapping=args.map)
     if bool(args.reps) != bool(args.accounts):
         raise InputError("--reps and --accounts go together")
     reps = args.reps or DEMO / "reps.csv"
     accounts = args.accounts or DEMO / "accounts.csv"
-    return load_csvs(_source(reps), _source(accounts))
+    return load_csvs(_source(reps), _source(accounts), mapping=args.map)
 
 
 def _source(path: Path) -> Source:

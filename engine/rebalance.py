@@ -17,23 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import kernels
-from .allocation import (
-    Allocation,
-    SegmentAllocation,
-    effective_settings,
-    high_risk_mask,
-    overall_of,
-    rule_outcome,
-    rule_warnings,
-    segment_inputs,
-    segment_result,
-)
-from .dataset import SEGMENTS, Dataset, is_enterprise
+from .allocation import Allocation, SegmentAllocation, assemble
+from .dataset import SEGMENTS, Dataset
 from .fairness import overall, segment_fairness
 from .progress import Progress, report
 from .rebalance_kernel import BREADTHS, balanced_path, plan_segment
 from .rebalance_model import Problem, solve
-from .rules import HOLD, resolve_rules
+from .rules import HOLD
 from .settings import Settings
 
 DRIVERS = ("arr", "accounts", "risk")
@@ -161,13 +151,13 @@ def rebalance(dataset: Dataset, settings: Settings, plan: Plan = Plan(), progres
     started = time.perf_counter()
     solved = {}
 
-    def solve_segment(inputs, k: int) -> np.ndarray:
+    def solve_segment(inputs, k: int, _settings) -> np.ndarray:
         seconds_left = plan.time_limit - (time.perf_counter() - started)
         solved[inputs.name] = _plan_segment(inputs, plan, seconds_left / (len(SEGMENTS) - k))
         report(progress, (k + 1) / len(SEGMENTS))
         return solved[inputs.name].final
 
-    allocation, inputs = _books(dataset, settings, solve_segment)
+    allocation, inputs = assemble(dataset, settings, solve_segment)
     segments, settings = allocation.segments, allocation.settings
     plans = {name: _segment_plan(dataset, inputs[name], segments[name], solved[name], plan, settings)
              for name in SEGMENTS}
@@ -178,31 +168,6 @@ def rebalance(dataset: Dataset, settings: Settings, plan: Plan = Plan(), progres
         seconds=time.perf_counter() - started,
         balanced_before=overall(p.balanced_before for name, p in plans.items() if segments[name].present),
     )
-
-
-def _books(dataset: Dataset, settings: Settings, winners_of) -> tuple[Allocation, dict]:
-    """An allocation whose books `winners_of(segment inputs, k)` gives for the k-th segment (local
-    rep per account, -1 for none), with the rules' outcome and warnings; and the segments' inputs."""
-    settings = effective_settings(dataset, settings)
-    enterprise = is_enterprise(dataset.employees, settings.threshold)
-    high = high_risk_mask(dataset, settings.preferences.high_risk)
-    rules = resolve_rules(dataset, settings.rules)
-    assigned = np.full(dataset.n_accounts, -1, dtype=np.int64)
-    status = np.zeros(dataset.n_accounts, dtype=np.int8)
-    inputs, segments = {}, {}
-    for k, name in enumerate(SEGMENTS):
-        inputs[name] = segment_inputs(dataset, name, enterprise, high, rules)
-        segments[name] = segment_result(inputs[name], winners_of(inputs[name], k), settings.weights,
-                                        dataset.has_risk)
-        assigned[segments[name].accounts] = segments[name].winners
-        status[segments[name].accounts] = segments[name].status
-    outcome = rule_outcome(dataset, inputs, segments, rules)
-    allocation = Allocation(
-        settings=settings, assigned=assigned, status=status, enterprise=enterprise, high_risk=high,
-        segments=segments, overall_custom=overall_of(segments, "custom"),
-        overall_balanced=overall_of(segments, "balanced"),
-        warnings=rule_warnings(dataset, outcome, inputs), rules=outcome)
-    return allocation, inputs
 
 
 @dataclass(frozen=True, eq=False)
@@ -598,4 +563,4 @@ def today(dataset: Dataset, settings: Settings) -> Allocation:
     """Today's books as an allocation: each account with its owner when that rep is of its segment
     (locked and held ones as the rules say), the others unassigned. What a page shows while a
     plan is being worked out."""
-    return _books(dataset, settings, lambda inputs, _k: np.where(inputs.preset == HOLD, -1, inputs.owner))[0]
+    return assemble(dataset, settings, lambda inputs, _k, _s: np.where(inputs.preset == HOLD, -1, inputs.owner))[0]

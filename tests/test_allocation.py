@@ -165,3 +165,23 @@ def test_arr_conserved_and_targets_per_segment(fixture12):
     assert ent.targets[0] == pytest.approx([3_280_000 / 3] * 3)
     assert list(ent.targets[1]) == [2.0] * 3
     assert sum(s.rep_arr.sum() for s in a.segments.values()) == fixture12.arr.sum()
+
+
+def test_a_reseller_book_of_2_to_100_employees_gets_a_threshold_that_idles_no_team():
+    """The issue's case: accounts of 2–100 employees, nine reps on each side; the old default of 0
+    made everything Enterprise and left the Mid-Market team idle."""
+    counts = [2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100]
+    reps = [rep(f"E{i}") for i in range(9)] + [rep(f"M{i}", "MM") for i in range(9)]
+    d = with_employees(*counts, reps=reps)
+    assert list(slider_stops(d.employees)) == [2, 3, 5, 7, 10, 20, 30, 50, 70, 100]
+    threshold = default_threshold(d)
+    a = allocate(d, settings(threshold=threshold))
+    assert threshold == 20 and all(len(s.accounts) for s in a.segments.values())
+    assert a.overall_balanced is not None and not [w for w in a.warnings if "idle" in w]
+
+
+def test_the_fortune_500_range_from_51_to_2_million_employees():
+    d = with_employees(51, 120, 900, 4_000, 30_000, 250_000, 2_000_000)
+    stops = slider_stops(d.employees)
+    assert (stops[0], stops[-1], len(stops)) == (50, 2_000_000, 24)  # 50, 70, 100, 200 … 1,000,000, 2,000,000
+    assert default_threshold(d) == 5000  # the median 4,000 is nearer 5,000 than 3,000 on a log scale

@@ -216,3 +216,18 @@ def test_rebalance_prints_the_plan_without_out():
 def test_bad_rebalance_flags_exit_2(args, message):
     result = cli("rebalance", *PFIZER, *args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_map_reads_a_column_under_the_name_the_file_gives_it(tmp_path):
+    source = (DATA / "fixture12" / "accounts.csv").read_text().replace("Num_Employees", "Head Count Total", 1)
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(source)
+    inputs = ["--reps", str(DATA / "fixture12" / "reps.csv"), "--accounts", str(accounts), *KNOWN]
+    refused = cli("validate", "--reps", inputs[1], "--accounts", inputs[3])
+    assert refused.returncode == 2 and "column Num_Employees: is missing" in refused.stderr
+    assert "Head Count Total" in refused.stderr and "Traceback" not in refused.stderr
+    mapped = cli("allocate", *inputs, "--map", "Num_Employees=Head Count Total")
+    assert mapped.returncode == 0, mapped.stderr
+    assert mapped.stdout == cli("allocate", *FIXTURE, *KNOWN).stdout
+    bad = cli("allocate", *inputs, "--map", "Headcount=Head Count Total")
+    assert bad.returncode == 2 and "is not FIELD=Column" in bad.stderr

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from engine import allocate
-from engine.export import export_csv, export_filename, export_xlsx, formula_safe
+from engine.io.export import export_csv, export_filename, export_xlsx, formula_safe
 from engine.rules import Rules
 
 from .conftest import ACCOUNT_HEADER, load, load_ruled, rep, ruled_account, ruled_rep, settings
@@ -152,5 +152,5 @@ def test_fuzzed_cell_text_gives_one_record_per_account_and_no_formula(cells, hea
 
 
 def _plain_number(cell: str) -> bool:
-    from engine.export import PLAIN_NUMBER
+    from engine.io.export import PLAIN_NUMBER
     return bool(PLAIN_NUMBER.match(cell))

@@ -78,3 +78,10 @@ def test_a_segment_with_neither_reps_nor_accounts_takes_no_part_in_overall():
 def test_segment_fairness_custom_uses_user_weights():
     f = segment_fairness([100, 200], [1, 1], [0, 0], Weights(50, 50, 0), True)
     assert f.custom == pytest.approx((f.arr + 100.0) / 2)
+
+
+def test_the_banner_names_the_idle_reps_and_says_overall_is_na():
+    d = load([account("A1", 100, employees=10)], [rep("Eve", "Enterprise"), rep("Ed", "Enterprise"), rep("M", "MM")])
+    (warning,) = [w for w in allocate(d, settings(threshold=1000)).warnings if "idle" in w]
+    assert warning == ("No Enterprise accounts at threshold 1,000: 2 Enterprise reps sit idle (Ed, Eve), so Overall "
+                       "fairness is N/A. Choose a threshold that gives both segments accounts.")

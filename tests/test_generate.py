@@ -2,7 +2,7 @@
 import numpy as np
 
 from engine import Source, load_csvs
-from engine.generate import generate
+from engine.io.generate import generate
 
 from .conftest import DATA
 

@@ -6,7 +6,10 @@ import pytest
 from openpyxl import Workbook
 
 from engine import Limits, Source, load_csvs, load_files, load_workbook
-from engine.loading import csv_kind, detect_delimiter, normalize_header, parse_number
+from engine.io.columns import normalize_header
+from engine.io.loading import csv_kind
+from engine.io.numbers import parse_number
+from engine.io.reading import detect_delimiter
 
 from .conftest import ACCOUNT_HEADER, account, csv_bytes, rep
 
@@ -43,7 +46,7 @@ def test_current_rep_renamed_with_info():
     result = run(account_header=header)
     assert result.ok
     assert "Original_Rep" in result.dataset.table.columns
-    assert any("Current_Rep is read as Original_Rep" in str(m) for m in result.report.infos)
+    assert any("Current_Rep → Original_Rep" in str(m) for m in result.report.infos)
 
 
 @pytest.mark.parametrize("text, value", [
@@ -170,7 +173,7 @@ def test_missing_and_duplicate_columns():
     result = load_accounts_bytes(csv_bytes(header, [["1", "n", "2", 1, 1, "x"]]))
     assert errors(result) == [
         "accounts.csv, column Account_ID: appears twice (columns 1 and 3)",
-        "accounts.csv, column Original_Rep: is missing (found: Account_ID, Account_Name, account id, "
+        "accounts.csv, column Original_Rep: is missing (the file's columns: Account_ID, Account_Name, account id, "
         "ARR, Num_Employees, Location)"]
 
 

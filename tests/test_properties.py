@@ -119,8 +119,8 @@ def test_fast_path_equals_reference(data, s):
 
 
 def test_fast_path_equals_reference_on_generated_data():
-    from engine.generate import generate
-    from engine.loading import Source, load_csvs
+    from engine import Source, load_csvs
+    from engine.io.generate import generate
 
     accounts, reps = generate(1500, 14, seed=3)
     result = load_csvs(Source("r.csv", reps.to_csv(index=False).encode()),

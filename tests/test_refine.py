@@ -114,8 +114,8 @@ def test_demo_data_reaches_near_perfect_balance(demo):
 
 def test_large_segments_use_candidate_reps_and_still_improve():
     """More reps than SCAN_ALL_REPS: only likely partners are offered each account."""
-    from engine.generate import generate
-    from engine.loading import Source, load_csvs
+    from engine import Source, load_csvs
+    from engine.io.generate import generate
 
     accounts, reps = generate(6000, 2 * SCAN_ALL_REPS + 30, seed=5)
     d = load_csvs(Source("r.csv", reps.to_csv(index=False).encode()),

@@ -90,3 +90,21 @@ def test_point_of_an_allocation_equals_the_curve_point(fixture12):
     curve = {p.threshold: p for p in sensitivity(fixture12, s).points}
     for threshold in (700, 5000, 7000):
         assert point_of(allocate(fixture12, s.with_threshold(threshold))) == curve[threshold]
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(), user_settings())
+def test_the_curve_is_exact_every_split_of_the_data_is_a_point(data, s):
+    """Between two points no account changes segment, so a curve with a point at each distinct
+    employee count (and the current threshold) misses nothing; each point is the full allocation
+    at its threshold (the plain path's, above)."""
+    d = load(*data)
+    curve = sensitivity(d, s)
+    thresholds = [p.threshold for p in curve.points]
+    low, high = thresholds[0], thresholds[-1]
+    distinct = {int(n) for n in np.unique(d.employees) if low <= n <= high and n >= 1}
+    assert distinct <= set(thresholds) and curve.current_threshold in thresholds
+    for point in curve.points[:5]:
+        a = allocate(d, s.with_threshold(point.threshold))
+        assert point.segments["Enterprise"].accounts == len(a.segments["Enterprise"].accounts)
+        assert close(point.balanced, a.overall_balanced)

@@ -32,7 +32,7 @@ from engine.audit import (
     transfer_step,
 )
 
-from ..cards import count, money
+from ..formats import count, money
 from ..grid_query import json_records
 from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
 from ..ids import Ids

@@ -13,8 +13,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from engine import SEGMENTS
 from engine.comparison import KpiChange, kpi_changes, movements, refinement_changes, rep_books
 
-from ..cards import money, plan_summary
+from ..cards import plan_summary
 from ..figures import comparison_figure, trade_off_figure
+from ..formats import money, score_text
 from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel, serve_server_side_grid
 from ..ids import Ids
 from ..pins import pin_request
@@ -212,7 +213,7 @@ def kpi_table(changes: list[KpiChange], table_id: str, sides=("Before", "After")
 def number(value: float | None, unit: str) -> str:
     if value is None:
         return "N/A"
-    return {"%": f"{value:,.1f}%", "score": f"{value:,.1f}"}.get(unit, f"{value:,.0f}")
+    return {"%": f"{value:,.1f}%", "score": score_text(value)}.get(unit, f"{value:,.0f}")
 
 
 def change_cell(change: KpiChange) -> html.Td:

@@ -3,6 +3,7 @@ import base64
 
 from dash import no_update
 
+from app.formats import score_text
 from app.header import export_download
 from app.ids import Ids
 from app.pages import slicer
@@ -11,7 +12,7 @@ from app.sidebar import control_values, ensure_data, update_settings
 from app.state import data_summary, demo_summary, settings_json
 from app.store import demo_dataset
 from engine import Settings, Weights, allocate
-from engine.export import export_csv, export_xlsx
+from engine.io.export import export_csv, export_xlsx
 
 from ..conftest import account, load, rep
 from .conftest import run_callback
@@ -27,7 +28,7 @@ def test_render_slicer_shows_the_engine_numbers():
     allocation = allocate(demo_dataset(), Settings(1000))
     assert banners == []
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in str(kpis)
-    assert f"{allocation.overall_balanced:.1f}" in str(fairness)
+    assert score_text(allocation.overall_balanced) in str(fairness)
     assert len(rep_rows) == demo_dataset().n_reps
     assert sum(r["ARR"] for r in rep_rows) == demo_dataset().arr.sum()
     assert len(e_figure["data"]) == 3 and len(m_figure["data"]) == 3
@@ -89,11 +90,11 @@ def test_moving_only_the_threshold_does_not_rerun_the_sensitivity_curve():
 
 def test_sensitivity_curve_job_and_its_failure_message():
     inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
-    curve = slicer.sensitivity_curve(inputs, demo_settings(), "tab-1")
+    curve = slicer.sensitivity_curve(inputs, demo_settings(), "a" * 32)
     assert curve["inputs"] == inputs and len(curve["points"]) > 10
     figure = slicer.draw_sensitivity(curve, demo_settings(), "light", demo_summary(), inputs)
     assert figure["data"][0]["name"] == "Overall Balanced"
-    broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]}, "tab-1")
+    broken = slicer.sensitivity_curve(inputs, {**demo_settings(), "weights": [1, 1, 1]}, "a" * 32)
     assert broken["error"].startswith("The sensitivity run failed")
     shown = slicer.draw_sensitivity(broken, demo_settings(), "light", demo_summary(), inputs)
     assert "failed" in shown["layout"]["annotations"][0]["text"]
@@ -147,11 +148,11 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
 
     greedy = allocate(demo_dataset(), Settings(1000))
     off = str(run_callback(refine_preview, "settings.data", demo_settings(), None, demo_summary()))
-    assert "Would give: " in off and f"Balanced {greedy.overall_balanced:,.1f} → " in off
+    assert "Would give: " in off and f"Balanced {score_text(greedy.overall_balanced)} → " in off
     assert "geo matches and owners kept unchanged" in off and " moves, " in off
     on = str(run_callback(refine_preview, "settings.data", {**demo_settings(), "refine": True, "objective": "custom"},
                           None, demo_summary()))
-    assert "Refined: " in on and f"Custom {greedy.overall_custom:,.1f} → " in on
+    assert "Refined: " in on and f"Custom {score_text(greedy.overall_custom)} → " in on
 
 
 def test_refined_fairness_cards_show_the_distance_to_the_limit():

@@ -1,9 +1,12 @@
 """Figures and cards: what the charts and score badges show for given engine results."""
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from app.cards import fairness_cards, kpi_cards, score_badge
 from app.figures import distribution_figure, empty_runs, sensitivity_figure, sensitivity_hover
+from app.formats import score_text
 from engine import allocate
 from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
 from engine.summary import segment_kpis
@@ -56,27 +59,39 @@ def test_dark_theme_changes_the_template():
 
 
 def test_sensitivity_has_gaps_and_shaded_bands_where_a_segment_is_empty():
-    points = [point(0, None, e_accounts=10, m_accounts=0), point(1000, 80.0), point(2000, 90.0),
-              point(3000, None, e_accounts=0, m_accounts=10)]
+    points = [point(10, None, e_accounts=10, m_accounts=0), point(1000, 80.0), point(2000, 90.0),
+              point(8000, None, e_accounts=0, m_accounts=10)]
     figure = drawn_sensitivity_figure(points, point(1000, 80.0), [34, 33, 33], "light")
     assert values(figure.data[0].y) == [None, 80.0, 90.0, None]
     assert figure.data[0].connectgaps is False
     bands = [s for s in figure.layout.shapes if s.type == "rect"]
-    assert [(b.x0, b.x1) for b in bands] == [(0, 500.0), (2500.0, 3000)]
+    assert [(b.x0, b.x1) for b in bands] == [(10, 100.0), (4000.0, 8000)]
+
+
+def test_sensitivity_axis_is_logarithmic_and_its_labels_sit_on_it():
+    """§5: the x-axis is logarithmic; plotly places annotations on a log axis at log10 of the value."""
+    points = [point(10, None, e_accounts=10, m_accounts=0), point(1000, 80.0),
+              point(8000, None, e_accounts=0, m_accounts=10)]
+    figure = drawn_sensitivity_figure(points, point(1000, 80.0), [34, 33, 33], "light")
+    assert figure.layout.xaxis.type == "log"
+    notes = {n.text: n for n in figure.layout.annotations}
+    assert notes["current 1,000"].x == 3.0
+    empty = [n for n in figure.layout.annotations if n.text == "a segment is empty"]
+    assert [(n.x, n.xanchor) for n in empty] == [(1.0, "left"), (math.log10(8000), "right")]
 
 
 def test_sensitivity_includes_and_marks_the_current_threshold():
-    points = [point(0, 70.0), point(1000, 80.0)]
+    points = [point(1, 70.0), point(1000, 80.0)]
     figure = drawn_sensitivity_figure(points, point(1500, 85.0), [34, 33, 33], "light")
-    assert list(figure.data[0].x) == [0, 1000, 1500]
+    assert list(figure.data[0].x) == [1, 1000, 1500]
     marker = figure.data[-1]
     assert list(marker.x) == [1500] and list(marker.y) == [85.0]
     assert any(s.type == "line" and s.x0 == 1500 for s in figure.layout.shapes)
 
 
 def test_empty_runs_reach_halfway_to_neighbours():
-    frame = pd.DataFrame({"threshold": [0, 10, 20, 30], "balanced": [1.0, None, None, 2.0]})
-    assert empty_runs(frame) == [(5.0, 25.0)]
+    frame = pd.DataFrame({"threshold": [1, 4, 25, 100], "balanced": [1.0, None, None, 2.0]})
+    assert empty_runs(frame) == [(2.0, 50.0)]
 
 
 def test_hover_names_everything_section_5_asks_for():
@@ -84,7 +99,8 @@ def test_hover_names_everything_section_5_asks_for():
     for part in ("Threshold 2,000", "Balanced 88.2", "Custom 88.2", "Deal size ratio 2.00",
                  "$250 ARR and 2.5 accounts per rep", "Weights ARR 50 / Accounts 30 / Risk 20"):
         assert part in text
-    assert "Balanced N/A" in sensitivity_hover(point(0, None), [34, 33, 33])
+    assert "Balanced N/A" in sensitivity_hover(point(1, None), [34, 33, 33])
+    assert "Balanced 93.9" in sensitivity_hover(point(2000, 93.97), [34, 33, 33])
 
 
 def test_figure_matches_engine_curve(fixture12):
@@ -103,8 +119,24 @@ def test_score_badges_carry_their_band_and_grey_for_na():
     assert na.children == "N/A" and na.className == "score-value band-grey"
 
 
+def test_shown_scores_are_rounded_down_into_their_band():
+    """§3: 93.97 shows 93.9 (light green), never 94.0 beside a light-green badge."""
+    badge = score_badge("E", "ARR", 93.97, "tip").children[1]
+    assert (badge.children, badge.className) == ("93.9", "score-value band-light-green")
+    assert [score_text(v) for v in (94.0, 74.99, 100.0, 0.04, None)] == ["94.0", "74.9", "100.0", "0.0", "N/A"]
+    assert score_text(0.1 + 0.2 + 93.7) == "94.0"
+
+
 def test_cards_show_engine_numbers(fixture12):
     allocation = allocate(fixture12, settings(threshold=5000, weights=(33, 33, 34)))
     text = str(kpi_cards(segment_kpis(allocation))) + str(fairness_cards(allocation))
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in text
-    assert f"{allocation.overall_balanced:.1f}" in text
+    assert score_text(allocation.overall_balanced) in text
+
+
+def test_names_from_the_data_never_become_markup_in_a_chart():
+    """A rep named `<a href=…>` became a live link in the charts; now it reads as written."""
+    hostile = REPS.assign(Rep=['<a href="https://evil.example">Ann</a>', "Bo & <b>Co</b>"])
+    figure = drawn_distribution_figure("Enterprise", hostile, 4, "light")
+    for trace in figure.data:
+        assert list(trace.x) == ['&lt;a href="https://evil.example"&gt;Ann&lt;/a&gt;', "Bo &amp; &lt;b&gt;Co&lt;/b&gt;"]

@@ -1,8 +1,9 @@
 """Server-side filter, sort and paging for the account grid."""
 import numpy as np
 import pandas as pd
+import pytest
 
-from app.grid_query import query_rows
+from app.grid_query import MAX_BLOCK, query_rows
 
 FRAME = pd.DataFrame({
     "Account_ID": ["a3", "A1", "b2", "c4"],
@@ -65,3 +66,21 @@ def test_conditions_joined_by_or_and_and():
 def test_unknown_columns_and_filter_types_are_ignored():
     assert ids({"filterModel": {"Nope": {"type": "contains", "filter": "x"}},
                 "sortModel": [{"colId": "Nope", "sort": "asc"}]}) == ["a3", "A1", "b2", "c4"]
+
+
+def test_a_block_is_bounded_whatever_the_browser_asks():
+    """The probe asked for endRow 1e9 and got 47 MB; a block is at most MAX_BLOCK rows."""
+    big = pd.DataFrame({"n": range(2_000)})
+    rows, total = query_rows(big, {"startRow": 0, "endRow": 10 ** 9})
+    assert len(rows) == MAX_BLOCK and total == 2_000
+
+
+@pytest.mark.parametrize("request_", [
+    {"startRow": "0; drop", "endRow": 10}, {"startRow": -5, "endRow": 10}, {"startRow": 20, "endRow": 10},
+    {"startRow": 1.5, "endRow": 10}, {"filterModel": "ARR"}, {"sortModel": [1, 2]},
+    {"filterModel": {"ARR": {"filterType": "number", "type": "equals", "filter": "lots"}}},
+    {"filterModel": {"Name": {"filterType": "text", "type": "contains", "filter": "x" * 5000}}},
+    {"filterModel": {f"c{i}": {} for i in range(100)}},
+])
+def test_a_request_that_is_not_what_ag_grid_sends_answers_no_rows(request_):
+    assert query_rows(FRAME, request_) == ([], 0)

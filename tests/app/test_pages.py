@@ -98,7 +98,7 @@ def progress_log():
 
 def test_optimize_job_returns_the_engine_answer_with_progress():
     seen, record = progress_log()
-    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-1", record)
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "a" * 32, record)
     expected = optimize_weights(demo_dataset(), Settings(1000))
     assert result["weights"] == expected.weights.as_list() and result["evaluated"] == 5151
     assert seen[-1] == (100, "100%") and len(seen) > 5
@@ -106,20 +106,21 @@ def test_optimize_job_returns_the_engine_answer_with_progress():
 
 def test_optimize_job_stops_when_its_tab_is_gone():
     def lapse(update):
-        services().store.renew_lease("tab-2", 0.001)
+        services().store.renew_lease("b" * 32, 0.001)
         time.sleep(0.01)
-    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-2", lapse)
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "b" * 32, lapse)
     assert result["error"].startswith("Stopped")
 
 
 def test_optimize_job_reports_failures_and_lost_data():
     broken = {**demo_settings(), "weights": [1, 1, 1]}
-    assert "failed" in optimize.optimize_job(demo_summary(), broken, "t", print)["error"]
-    assert "no longer on the server" in optimize.optimize_job({"key": "gone"}, demo_settings(), "t", print)["error"]
+    assert "failed" in optimize.optimize_job(demo_summary(), broken, "f" * 32, print)["error"]
+    gone = optimize.optimize_job({"key": "g" * 32}, demo_settings(), "f" * 32, print)
+    assert "no longer on the server" in gone["error"]
 
 
 def test_result_waits_for_apply_and_goes_stale_when_settings_change():
-    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-3", lambda _: None)
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "c" * 32, lambda _: None)
     _, apply_class = optimize.show_result(result, demo_settings())
     assert "d-none" not in apply_class
     _, apply_class = optimize.show_result(result, demo_settings(threshold=5000))
@@ -140,5 +141,25 @@ def test_a_job_past_its_time_limit_stops_and_says_so(monkeypatch):
 
     monkeypatch.setattr(jobs, "JOB_TIME_LIMIT_SECONDS", 0)  # the limit jobs check
     monkeypatch.setattr(optimize, "JOB_TIME_LIMIT_SECONDS", 0)  # the limit the message names
-    result = optimize.optimize_job(demo_summary(), demo_settings(), "tab-limit", progress_log()[1])
+    result = optimize.optimize_job(demo_summary(), demo_settings(), "d" * 32, progress_log()[1])
     assert result == {"error": "Stopped after 0 s, the time limit of a run. Your settings are unchanged."}
+
+
+def test_a_tab_id_the_page_did_not_make_is_never_stored():
+    """The probe grew the store by 40 MB per lease renewal with a made-up tab id."""
+    store = services().store
+    for junk in ("x" * 40_000_000, "../../etc", 12, None, "A" * 32):
+        store.renew_lease(junk, 60)
+        assert not store.has_lease(junk)
+    assert optimize.optimize_job(demo_summary(), demo_settings(), "x" * 1000, print)["error"].startswith(
+        "This page is out of date")
+    store.renew_lease("e" * 32, 60)
+    assert store.has_lease("e" * 32)
+
+
+def test_only_keys_the_server_made_are_looked_up():
+    store = services().store
+    key = store.put("value")
+    assert store.get(key) == "value"
+    for junk in (key + "x", key[:-1], "demo2", "x" * 10_000, 5, ["a"], {"k": 1}, "../" + key[3:]):
+        assert store.get(junk) is None

@@ -99,3 +99,42 @@ def test_every_response_carries_a_content_security_policy(tmp_path):
             assert "default-src 'self'" in policy and "'unsafe-eval'" not in policy
         status, _, body = fetch(base + "/_dash-update-component", data=b'{"output": "x.y", "inputs": 5}')
         assert status in (400, 500) and "Traceback" not in body and 'File "' not in body
+
+
+def test_a_callback_request_a_page_would_never_send_gets_400(tmp_path):
+    with running_app(tmp_path) as base:
+        for body in (b"{not json", b"[]", b'"x"', b'{"output": 5}', b'{"output": "nope.children", "inputs": []}',
+                     b'{"output": "kpi-cards.children", "outputs": {}, "inputs": 5}'):
+            status, _, text = fetch(base + "/_dash-update-component", data=body)
+            assert status == 400 and text == "That request is not one this page sends.", body
+
+
+def test_the_proxy_header_counts_only_from_trusted_proxies(tmp_path):
+    with running_app(tmp_path, TRUSTED_USER_HEADER="X-Forwarded-User", TRUSTED_PROXIES="10.9.8.7") as base:
+        assert fetch(base + "/", {"X-Forwarded-User": "ann@example.com"})[0] == 401  # 127.0.0.1 is no proxy
+    with running_app(tmp_path, TRUSTED_USER_HEADER="X-Forwarded-User", TRUSTED_PROXIES="127.0.0.0/8") as base:
+        assert fetch(base + "/", {"X-Forwarded-User": "ann@example.com"})[0] == 200
+
+
+def test_the_app_refuses_to_start_with_both_sign_in_modes_or_a_bad_proxy_list():
+    import pytest
+
+    from app.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="not both"):
+        Config.from_env({"BASIC_AUTH_USERS": "ann:pw", "TRUSTED_USER_HEADER": "X-Forwarded-User"})
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        Config.from_env({"TRUSTED_USER_HEADER": "X-Forwarded-User", "TRUSTED_PROXIES": "proxy.example"})
+    started = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "BASIC_AUTH_USERS": "ann:pw", "TRUSTED_USER_HEADER": "X-User"})
+    assert started.returncode != 0 and "not both" in started.stderr
+
+
+def test_failed_passwords_are_throttled_per_address_with_429(tmp_path):
+    from app.security import MAX_FAILED_SIGN_INS
+    with running_app(tmp_path, BASIC_AUTH_USERS="ann:s3cret") as base:
+        for _ in range(MAX_FAILED_SIGN_INS):
+            assert fetch(base + "/", basic("ann", "guess"))[0] == 401
+        status, headers, text = fetch(base + "/", basic("ann", "s3cret"))
+        assert status == 429 and int(headers["Retry-After"]) > 0 and "Too many failed sign-ins" in text
+        assert fetch(base + "/health")[0] == 200

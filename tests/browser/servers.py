@@ -60,15 +60,16 @@ def stop(process: subprocess.Popen) -> None:
 class Redis:
     """A redis-server that keeps its data across a restart (append-only file)."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *options: str):
         self.directory = directory
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options = options  # more redis-server flags, e.g. "--maxmemory", "8mb"
         self.process = None
 
     def start(self) -> None:
         self.process = start(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "yes", "--dir", str(self.directory)],
+                              "--appendonly", "yes", "--dir", str(self.directory), *self.options],
                              self.directory / "redis.log", {})
         wait_until(self.answers, 20, "redis-server")
 
@@ -82,8 +83,8 @@ class Redis:
 
 
 @contextmanager
-def redis_server(directory: Path):
-    redis = Redis(directory)
+def redis_server(directory: Path, *options: str):
+    redis = Redis(directory, *options)
     redis.start()
     try:
         yield redis
@@ -97,8 +98,8 @@ def web_app(directory: Path, workers: int = 2, **env):
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     access = directory / "access.log"
-    command = [str(BIN / "gunicorn"), "app:server", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--threads", "4", "--timeout", "120", "--preload", "--access-logfile", str(access),
+    command = [str(BIN / "gunicorn"), "app:server", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", str(access),
                "--access-logformat", '%(p)s "%(r)s" %(s)s']
     process = start(command, directory / "gunicorn.log",
                     {"CACHE_DIR": str(directory / "cache"), "SECRET_KEY": SECRET, **env})

@@ -9,7 +9,7 @@ import pytest
 
 from app.ids import Ids
 from engine import Settings, Source, load_csvs
-from engine.generate import main as generate
+from engine.io.generate import main as generate
 from engine.optimize import optimize_weights
 
 from .conftest import Page

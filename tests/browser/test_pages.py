@@ -3,7 +3,7 @@ import psutil
 from selenium.webdriver.common.keys import Keys
 
 from app.ids import Ids
-from engine.generate import main as generate
+from engine.io.generate import main as generate
 
 
 def test_comparison_page_shows_before_and_after(page):

@@ -2,7 +2,7 @@
 import csv
 import io
 
-from app.cards import count
+from app.formats import score_text
 from app.ids import Ids
 from app.store import demo_dataset
 from engine import Settings, allocate
@@ -12,7 +12,7 @@ from .test_shell import download
 
 
 def test_refine_preview_switch_comparison_audit_and_export(page):
-    greedy = count(allocate(demo_dataset(), Settings(1000)).overall_balanced, 1)
+    greedy = score_text(allocate(demo_dataset(), Settings(1000)).overall_balanced)
     page.wait_text(Ids.REFINE_PREVIEW, f"Would give: Balanced {greedy} → 99.")
     assert "geo matches and owners kept unchanged" in page.text(Ids.REFINE_PREVIEW)
     assert "To the limit" not in page.text(Ids.FAIRNESS_CARDS)

@@ -6,7 +6,7 @@ of their segment (at the usual 1,000-employee line), some reps hold much more th
 owners sit in the other segment or have left. A few cells are messy the way real exports are
 (lower-case or padded locations, "Calif.", money formats, blank risk scores).
 
-    python -m engine.generate --accounts 2000 --reps 24 --seed 7 --out data/demo
+    python -m engine.io.generate --accounts 2000 --reps 24 --seed 7 --out data/demo
 """
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def write(directory: Path, n_accounts: int, n_reps: int, seed: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m engine.generate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m engine.io.generate", description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=24)
     parser.add_argument("--seed", type=int, default=7)

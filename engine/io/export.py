@@ -14,10 +14,10 @@ import zipfile
 
 import pandas as pd
 
-from .allocation import Allocation
-from .dataset import Dataset
-from .rebalance import DRIVER_LABELS, Rebalance
-from .rules import status_text
+from ..allocation import Allocation
+from ..dataset import Dataset
+from ..rebalance import DRIVER_LABELS, Rebalance
+from ..rules import status_text
 
 NUMERIC_COLUMNS = ("ARR", "Num_Employees", "Wave")
 TEXT_COLUMNS = ("Account_ID", "Account_Name", "Original_Rep", "Location", "Segment", "Assigned_Rep",
@@ -90,18 +90,26 @@ def export_csv(dataset: Dataset, allocation: Allocation) -> bytes:
 def export_xlsx(dataset: Dataset, allocation: Allocation, rebalance: Rebalance | None = None) -> bytes:
     """An Assignments sheet, a Transfers sheet when a rebalancing plan made the allocation, and a
     Settings sheet that records how the result was made."""
+    tables = {"Assignments": export_table(dataset, allocation)}
+    if rebalance is not None:
+        tables["Transfers"] = transfer_table(dataset, rebalance)
+    return workbook_bytes(tables, settings_record(dataset, allocation, rebalance))
+
+
+def workbook_bytes(tables: dict[str, pd.DataFrame], settings: list[tuple[str, object]] = ()) -> bytes:
+    """One sheet per table, then a Settings sheet of (name, value) rows if any; equal content
+    gives equal bytes."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Assignments"
-    _append_table(sheet, export_table(dataset, allocation))
-    if rebalance is not None:
-        _append_table(workbook.create_sheet("Transfers"), transfer_table(dataset, rebalance))
-    settings = workbook.create_sheet("Settings")
-    for name, value in settings_record(dataset, allocation, rebalance):
-        settings.append([name, xlsx_text(value) if isinstance(value, str) else value])
+    workbook.remove(workbook.active)
+    for title, table in tables.items():
+        _append_table(workbook.create_sheet(title), table)
+    if settings:
+        sheet = workbook.create_sheet("Settings")
+        for name, value in settings:
+            sheet.append([name, xlsx_text(value) if isinstance(value, str) else value])
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
