@@ -138,3 +138,4 @@ class Ids(StrEnum):
     OPTIMIZE_STATUS = "optimize-status"
     OPTIMIZE_APPLY = "optimize-apply"
     OPTIMIZE_LEASE = "optimize-lease"
+    OPTIMIZE_QUEUE = "optimize-queue"

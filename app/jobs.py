@@ -7,24 +7,132 @@ report "not running, no result", which Dash turns into silence: the progress bar
 and nothing says why. The managers here turn each of those into Dash's background error, so
 the callback's `on_error` handler shows "the run failed" within one poll, and the inputs and
 settings, which live in the browser, stay as they were.
+
+On one machine every job is a process of its own, so fifty clicks would be fifty processes
+fighting over two cores (and starving the web workers: `/health` took 13 s). `take_turn` keeps
+at most JOB_SLOTS Optimize runs (and as many rebalancing plans) computing at once, the others
+waiting in arrival order and saying their place in the line; they run at a lower CPU priority
+than the web workers. The line lives in a store of its own (`services().queue`), so fifty
+waiters never hold up the session store that page requests and lease renewals use. Scaled out,
+Celery's worker concurrency is the bound and its queue the line.
 """
 from __future__ import annotations
 
 import logging
+import os
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dash
+import multiprocess
 
 log = logging.getLogger(__name__)
 
 NOT_STARTED = "not-started"  # the job handle of a job that could not be started
+JOB_KINDS = ("optimize", "plan")  # the long runs a user starts; the sensitivity curve (about a second,
+# replaced by the next one whenever a control moves) runs at once, as it always did
+JOB_SLOTS = max(1, os.cpu_count() or 1)  # jobs of one kind computing at once on one machine
+SLOT_SECONDS = 15       # a slot whose job stopped renewing it (a killed process) frees itself after this
+WAIT_SECONDS = 10       # a waiter that stopped saying so leaves the line after this
+WAIT_POLL_SECONDS = 0.5
+WAIT_MARK_SECONDS = 2   # how often a waiter says it still waits (each is a write)
+TICKET_SECONDS = 86_400
+JOB_NICENESS = 10       # web workers answer first when jobs fill the cores
 JOB_TIME_LIMIT_SECONDS = 120  # a job stops itself after this; Celery kills it a little later
+BUSY = (f"The server was too busy to start this run within {JOB_TIME_LIMIT_SECONDS} s. Your settings are "
+        f"unchanged; try again in a moment.")
 STOPPED_MEMORY_SECONDS = 600
 
 
 def within_time_limit(started: float) -> bool:
     """Whether a job that began at `started` (time.perf_counter) may go on."""
     return time.perf_counter() - started < JOB_TIME_LIMIT_SECONDS
+
+
+@dataclass
+class Turn:
+    """A job's slot: renewed while it computes, freed when it ends."""
+
+    store: object
+    key: str
+    holder: int
+    renewed: float = 0.0
+
+    def renew(self) -> None:
+        """Cheap to call often: writes at most once a second."""
+        now = time.monotonic()
+        if now - self.renewed >= 1:  # never, for the Celery turn (renewed at infinity)
+            self.renewed = now
+            self.store.hold(self.key, self.holder, SLOT_SECONDS)
+
+    def release(self) -> None:
+        self.store.release(self.key, self.holder)
+
+
+def take_turn(store, kind: str, still_wanted, slots: int = JOB_SLOTS, holder: int | None = None) -> Turn | None:
+    """Waits for one of the `slots` slots of `kind`, first come first served. While it waits,
+    `still_wanted(position)` hears its place in the line (1 = next) and says whether to go on
+    waiting; None when it says stop."""
+    holder = os.getpid() if holder is None else holder
+    lower_priority()
+    ticket = store.count(f"job-ticket:{kind}", TICKET_SECONDS)
+    waiting = f"job-wait:{kind}:{ticket}"
+    store.mark(f"job-waiting:{holder}", WAIT_SECONDS * 6, value=waiting.encode())
+    slot_keys = [f"job-slot:{kind}:{i}" for i in range(slots)]
+    marked = float("-inf")
+    while True:
+        if time.monotonic() - marked >= WAIT_MARK_SECONDS:
+            store.mark(waiting, WAIT_SECONDS)
+            marked = time.monotonic()
+        ahead = store.live(f"job-wait:{kind}:{t}" for t in range(max(1, ticket - 1000), ticket))
+        if ahead < slots - store.live(slot_keys):
+            for key in slot_keys:
+                if store.claim(key, holder, SLOT_SECONDS):
+                    store.forget(waiting)
+                    return Turn(store, key, holder)
+        if not still_wanted(ahead + 1):
+            store.forget(waiting)
+            return None
+        time.sleep(WAIT_POLL_SECONDS)
+
+
+@contextmanager
+def turn_of(kind: str, still_wanted):
+    """The job's Turn while it computes (None if it stopped waiting); scaled out, Celery's queue
+    already bounds the jobs, so the turn is immediate."""
+    from .services import services
+
+    if services().config.redis_url:
+        yield Turn(None, "", 0, renewed=float("inf"))
+        return
+    turn = take_turn(services().queue, kind, still_wanted)
+    try:
+        yield turn
+    finally:
+        if turn is not None:
+            turn.release()
+
+
+def lower_priority() -> None:
+    """In a job's own process only (never the web worker or a test run that calls a job inline)."""
+    if multiprocess.parent_process() is not None:
+        os.nice(JOB_NICENESS)
+
+
+def release_slots_of(store, holder) -> None:
+    """A job Dash stopped (Cancel, or a newer run) is killed before its own `finally` runs: its
+    place in the line and its slot are freed here, or the jobs behind it would wait for them."""
+    waiting = store.recall_raw(f"job-waiting:{holder}")
+    if waiting:
+        store.forget(waiting.decode())
+    for kind in JOB_KINDS:
+        for i in range(JOB_SLOTS):
+            store.release(f"job-slot:{kind}:{i}", holder)
+
+
+def place_in_line(position: int) -> str:
+    return f"Queued, position {position}: waiting for a free slot"
 
 
 def failure(reason: str) -> dict:
@@ -92,6 +200,13 @@ class FailureAware:
 
 class DiskcacheJobs(FailureAware, dash.DiskcacheManager):
     """Jobs in processes on this machine, results in a disk cache."""
+
+    def terminate_job(self, job):
+        super().terminate_job(job)
+        if job != NOT_STARTED:
+            from .services import services
+
+            self.guarded("free a stopped job's slot", lambda: release_slots_of(services().queue, int(job)), None)
 
     def remember_stopped(self, job) -> None:
         self.handle.set(f"stopped:{job}", True, expire=STOPPED_MEMORY_SECONDS)

@@ -18,14 +18,15 @@ from engine.progress import Cancelled
 
 from .formats import score_text
 from .ids import Ids
-from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
+from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, place_in_line, turn_of, within_time_limit
 from .services import services
 from .state import dataset_of, settings_from_json
 from .store import is_tab_id
 
 log = logging.getLogger(__name__)
-LEASE_SECONDS = 10
+LEASE_SECONDS = 30        # fifteen missed renewals: a busy server delays renewals, it does not lose them
 LEASE_RENEWAL_MS = 2000
+WENT_AWAY = "Stopped: the page that started the run went away."
 RESULT_INPUTS = ("data_key", "threshold", "geo", "preserve", "high_risk")
 
 
@@ -38,7 +39,8 @@ def optimize_panel() -> html.Div:
             dbc.Button("Cancel", id=Ids.OPTIMIZE_CANCEL, color="secondary", outline=True, size="sm",
                        disabled=True),
         ], className="d-flex gap-2"),
-        html.Div(dbc.Progress(id=Ids.OPTIMIZE_PROGRESS, value=0, striped=True, animated=True),
+        html.Div([dbc.Progress(id=Ids.OPTIMIZE_PROGRESS, value=0, striped=True, animated=True),
+                  html.Div(id=Ids.OPTIMIZE_QUEUE, className="small text-body-secondary mt-1")],
                  id=Ids.OPTIMIZE_PROGRESS_WRAP, className="d-none"),
         html.Div(id=Ids.OPTIMIZE_STATUS, className="small mt-2"),
         html.Div(id=Ids.OPTIMIZE_VIEW, className="mt-2"),
@@ -52,7 +54,8 @@ def optimize_panel() -> html.Div:
 @callback(Output(Ids.OPTIMIZE_RESULT, "data"), Input(Ids.OPTIMIZE_RUN, "n_clicks"),
           State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.TAB, "data"),
           background=True,
-          progress=[Output(Ids.OPTIMIZE_PROGRESS, "value"), Output(Ids.OPTIMIZE_PROGRESS, "label")],
+          progress=[Output(Ids.OPTIMIZE_PROGRESS, "value"), Output(Ids.OPTIMIZE_PROGRESS, "label"),
+                    Output(Ids.OPTIMIZE_QUEUE, "children")],
           running=[(Output(Ids.OPTIMIZE_RUN, "disabled"), True, False),
                    (Output(Ids.OPTIMIZE_CANCEL, "disabled"), False, True),
                    (Output(Ids.OPTIMIZE_PROGRESS_WRAP, "className"), "mt-2", "d-none"),
@@ -69,22 +72,40 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
         return {"error": "This page is out of date; reload it and run again."}
     store = services().store
     store.renew_lease(tab, LEASE_SECONDS)
-    started = time.perf_counter()
-
-    def progress(fraction: float) -> bool:
-        set_progress((round(100 * fraction), f"{100 * fraction:.0f}%"))
-        return store.has_lease(tab) and within_time_limit(started)
-
     dataset = dataset_of(data)
     if dataset is None:
         return {"error": "Your data is no longer on the server; upload it again."}
+
+    told = []
+
+    def waiting(position: int) -> bool:
+        if told[-1:] != [position]:  # each progress update is a write to the job store
+            set_progress((0, "", place_in_line(position)))
+            told.append(position)
+        return store.has_lease(tab)
+
+    with turn_of("optimize", waiting) as turn:
+        if turn is None:
+            return {"error": WENT_AWAY}
+        return optimize_in_turn(dataset, settings, tab, turn, set_progress)
+
+
+def optimize_in_turn(dataset, settings: dict, tab: str, turn, set_progress) -> dict:
+    store = services().store
+    started = time.perf_counter()
+
+    def progress(fraction: float) -> bool:
+        turn.renew()
+        set_progress((round(100 * fraction), f"{100 * fraction:.0f}%", ""))
+        return store.has_lease(tab) and within_time_limit(started)
+
     try:
         result = optimize_weights(dataset, settings_from_json(settings), progress)
     except Cancelled:
         if not within_time_limit(started):
             return {"error": f"Stopped after {JOB_TIME_LIMIT_SECONDS} s, the time limit of a run. "
                              f"Your settings are unchanged."}
-        return {"error": "Stopped: the page that started the run went away."}
+        return {"error": WENT_AWAY}
     except Exception:  # a failed job must say so and leave the settings alone
         log.exception("optimize failed")
         return {"error": "The optimization failed. Your settings are unchanged; try again."}

@@ -18,7 +18,7 @@ from engine.progress import Cancelled
 from engine.rebalance import DRIVER_LABELS, DRIVERS, MAX_WAVES, rebalance
 
 from .ids import Ids
-from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
+from .jobs import BUSY, JOB_TIME_LIMIT_SECONDS, failed_message, turn_of, within_time_limit
 from .services import services
 from .state import REBALANCE, REDRAW, ModeChoice, current, dataset_of, plan_key, settings_from_json
 from .terms import BAND_TIP, MODE_TIP
@@ -116,9 +116,19 @@ def plan_job(inputs: dict | None, set_progress) -> dict | None:
     key = plan_key(data, settings)
     if store.recall(key, PLAN_SECONDS) is not None:
         return {"key": key}
+    queued = time.perf_counter()
+    with turn_of("plan", lambda _position: within_time_limit(queued)) as turn:
+        if turn is None:
+            return {"key": key, "error": BUSY}
+        return plan_in_turn(dataset, settings, key, turn, set_progress)
+
+
+def plan_in_turn(dataset, settings: dict, key: str, turn, set_progress) -> dict:
+    store = services().store
     started = time.perf_counter()
 
     def progress(fraction: float) -> bool:
+        turn.renew()
         set_progress(round(100 * fraction))
         return within_time_limit(started)
 

@@ -21,12 +21,20 @@ class Services:
     def __init__(self, settings: Config):
         self.config = settings
         self._store: SessionStore | None = None
+        self._queue: SessionStore | None = None
 
     @property
     def store(self) -> SessionStore:
         if self._store is None:
             self._store = open_store(self.config)
         return self._store
+
+    @property
+    def queue(self) -> SessionStore:
+        """On one machine, where background jobs wait their turn (app.jobs.take_turn)."""
+        if self._queue is None:
+            self._queue = DiskSessionStore(self.config.cache_dir / "queue", 3600)
+        return self._queue
 
 
 def open_store(settings: Config) -> SessionStore:

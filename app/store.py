@@ -130,6 +130,34 @@ class SessionStore:
             log.exception("the session store could not count %s", name)
             return 0
 
+    # --- coordination of background jobs (app.jobs.take_turn); keys are the server's own
+
+    def mark(self, key: str, seconds: float, value: bytes = b"1") -> None:
+        self._write(key, value, seconds, room_checked=False)
+
+    def recall_raw(self, key: str) -> bytes | None:
+        """What `mark` wrote, without renewing it."""
+        return self._raw(key)
+
+    def live(self, keys) -> int:
+        """How many of `keys` exist."""
+        return sum(self._has(key) for key in keys)
+
+    def claim(self, key: str, holder: int, seconds: float) -> bool:
+        """Takes `key` for `holder` if nobody holds it (atomically); held, it lapses after `seconds`."""
+        return self._claim(key, holder, seconds)
+
+    def hold(self, key: str, holder: int, seconds: float) -> None:
+        """Renews `key` for another `seconds` if `holder` still holds it."""
+        self._hold(key, holder, seconds)
+
+    def release(self, key: str, holder: int) -> None:
+        """Frees `key` if `holder` still holds it."""
+        self._release(key, holder)
+
+    def forget(self, key: str) -> None:
+        self._delete(key)
+
     def has_lease(self, holder: str) -> bool:
         return is_tab_id(holder) and self._has(f"lease:{holder}")
 
@@ -201,6 +229,25 @@ class DiskSessionStore(SessionStore):
     def _has(self, key: str) -> bool:
         return self._cache.get(key) is not None
 
+    def _raw(self, key: str) -> bytes | None:
+        return self._cache.get(key)
+
+    def _claim(self, key: str, holder: int, seconds: float) -> bool:
+        return self._cache.add(key, holder, expire=seconds)
+
+    def _hold(self, key: str, holder: int, seconds: float) -> None:
+        with self._cache.transact():
+            if self._cache.get(key) == holder:
+                self._cache.set(key, holder, expire=seconds)
+
+    def _release(self, key: str, holder: int) -> None:
+        with self._cache.transact():
+            if self._cache.get(key) == holder:
+                self._cache.delete(key)
+
+    def _delete(self, key: str) -> None:
+        self._cache.delete(key)
+
     def _count(self, key: str, window: float, amount: int) -> int:
         if window <= 0:
             return self._cache.get(key, 0)
@@ -237,6 +284,27 @@ class RedisSessionStore(SessionStore):
 
     def _has(self, key: str) -> bool:
         return bool(self._redis.exists(self.PREFIX + key))
+
+    def live(self, keys) -> int:
+        keys = [self.PREFIX + key for key in keys]
+        return int(self._redis.exists(*keys)) if keys else 0
+
+    def _raw(self, key: str) -> bytes | None:
+        return self._redis.get(self.PREFIX + key)
+
+    def _claim(self, key: str, holder: int, seconds: float) -> bool:
+        return bool(self._redis.set(self.PREFIX + key, holder, ex=max(1, int(seconds)), nx=True))
+
+    def _hold(self, key: str, holder: int, seconds: float) -> None:
+        if self._redis.get(self.PREFIX + key) == str(holder).encode():
+            self._redis.expire(self.PREFIX + key, max(1, int(seconds)))
+
+    def _release(self, key: str, holder: int) -> None:
+        if self._redis.get(self.PREFIX + key) == str(holder).encode():
+            self._redis.delete(self.PREFIX + key)
+
+    def _delete(self, key: str) -> None:
+        self._redis.delete(self.PREFIX + key)
 
     def _count(self, key: str, window: float, amount: int) -> int:
         if window <= 0:

@@ -12,6 +12,12 @@ of the account grid; a weight or preference move also starts the sensitivity job
 It prints p50/p95/p99 latency and errors per request kind and for the whole slider update (the
 settings callback plus the slowest of what follows it: what the user waits for). Loopback only;
 it stops by itself after --seconds.
+
+    .venv/bin/python bench/load.py --optimize-burst 50      # then 50 Optimize runs at once
+
+With --optimize-burst N, N more sessions on the same data each click Optimize at the same moment
+and behave as the page does (renew the lease every 2 s, poll every second) while `/health` is
+timed every half second; it counts the runs that finished, the false "went away" and errors.
 """
 from __future__ import annotations
 
@@ -31,10 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.jobs import JOB_SLOTS  # noqa: E402
 from bench.run import machine  # noqa: E402
 from tests.browser.servers import web_app  # noqa: E402
 
 SLIDER_UPDATE = "slider update (what the user waits for)"
+POLL_SECONDS = 1.0  # how often dash-renderer asks a background job for its result
 TIMEOUT = 30
 
 
@@ -67,6 +75,8 @@ class Dash:
 
 
 def _outputs(output: str):
+    if "." not in output:  # a callback without outputs is named by a hash
+        return []
     parts = output.strip(".").split("...") if output.startswith("..") else [output]
     specs = []
     for part in parts:
@@ -123,7 +133,7 @@ CONTROLS = (("threshold", 6), ("weight-arr", 2), ("weight-accounts", 1), ("geo",
 
 def session(number: int, dash: Dash, upload: dict, deadline: float, record: Recorder) -> None:
     rng = random.Random(number)
-    tab = f"load-{number}"
+    tab = f"{number:032x}"
     values = {"theme.data": "light", "tab.data": tab, "refine.value": False, "refine-objective.value": "balanced"}
     answer, _ = record.timed("upload (once per session)", lambda: dash.request(
         dash.find("upload-payload.data"), {"upload-payload.data": upload}, "upload-payload.data"))
@@ -177,18 +187,71 @@ def move(rng, dash: Dash, values: dict, settings_callback: dict, low: int, high:
 
 
 def run_sensitivity_job(dash: Dash, values: dict, record: Recorder) -> None:
-    """Start the background job and poll it every half second, as the browser does."""
+    """Start the background job and poll it every second, as the browser does (Dash's interval)."""
     callback = dash.find("sensitivity-inputs.data", "sensitivity-curve")
 
     def job():
         handles = dash.request(callback, values, "sensitivity-inputs.data")
         query = f"?cacheKey={handles['cacheKey']}&job={handles['job']}"
         while True:
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
             answer = dash.request(callback, values, "sensitivity-inputs.data", query)
             if answer.get("response"):
                 return answer
     record.timed("sensitivity job (background, start to result)", job)
+
+
+OPTIMIZE_RUN = "optimize run (click to result)"
+HEALTH = "/health during the burst"
+
+
+def optimize_burst(dash: Dash, upload: dict, runs: int, record: Recorder) -> dict:
+    """`runs` sessions click Optimize at once on one upload; returns how the runs ended."""
+    values = {"theme.data": "light"}
+    answer = dash.request(dash.find("upload-payload.data"), {"upload-payload.data": upload}, "upload-payload.data")
+    values["data.data"] = response_value(answer, "data", "data")
+    answer = dash.request(dash.find("data.data", "settings.data"), values, "data.data")
+    values["settings.data"] = response_value(answer, "settings", "data")
+    endings = defaultdict(int)
+    done = threading.Event()
+    health = threading.Thread(target=time_health, args=(dash.base, done, record))
+    health.start()
+    with ThreadPoolExecutor(max_workers=runs) as pool:
+        for ending in pool.map(lambda n: run_optimize(dash, {**values, "tab.data": f"{n + 1:032x}"}, record),
+                               range(runs)):
+            endings[ending] += 1
+    done.set()
+    health.join()
+    return dict(endings)
+
+
+def run_optimize(dash: Dash, values: dict, record: Recorder) -> str:
+    callback = dash.find("optimize-run.n_clicks", "optimize-result")
+    renew = dash.find("optimize-lease.n_intervals")
+    clicked = {**values, "optimize-run.n_clicks": 1, "optimize-lease.n_intervals": 1}
+
+    def job():
+        handles = dash.request(callback, clicked, "optimize-run.n_clicks")
+        query, last_renewal = f"?cacheKey={handles['cacheKey']}&job={handles['job']}", time.monotonic()
+        while True:
+            time.sleep(POLL_SECONDS)
+            if time.monotonic() - last_renewal >= 2:
+                dash.request(renew, clicked, "optimize-lease.n_intervals")
+                last_renewal = time.monotonic()
+            answer = dash.request(callback, clicked, "optimize-run.n_clicks", query)
+            result = response_value(answer, "optimize-result", "data")
+            if result:
+                return result
+    result, _ = record.timed(OPTIMIZE_RUN, job)
+    if not result:
+        return "request error"
+    return "finished" if "weights" in result else result.get("error", "no answer")
+
+
+def time_health(base: str, done: threading.Event, record: Recorder) -> None:
+    while not done.is_set():
+        record.timed(HEALTH, lambda: urllib.request.urlopen(base + "/health", timeout=TIMEOUT).read())
+        time.sleep(0.5)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -200,14 +263,18 @@ def report(record: Recorder, args, seconds: float) -> str:
     lines = [f"Machine: {machine()}", "",
              f"{args.sessions} sessions for {seconds:.0f} s against gunicorn ({args.workers} workers, 4 threads "
              f"each) on 127.0.0.1; data: {args.data.name} ; a move every 1–2 s per session; the first "
-             f"{args.warmup:g} s not counted (errors always are).", "",
-             "| Request | count | p50 | p95 | p99 | max | errors |", "|---|---|---|---|---|---|---|"]
+             f"{args.warmup:g} s not counted (errors always are).", ""]
+    return "\n".join(lines + table(record))
+
+
+def table(record: Recorder) -> list[str]:
+    lines = ["| Request | count | p50 | p95 | p99 | max | errors |", "|---|---|---|---|---|---|---|"]
     for kind in sorted(set(record.latency) | set(record.errors), key=lambda k: (k != SLIDER_UPDATE, k)):
         times = record.latency.get(kind, [])
         cells = [f"{percentile(times, q):.0f} ms" for q in (50, 95, 99)] + [f"{max(times):.0f} ms"] if times \
             else ["—"] * 4
         lines.append(f"| {kind} | {len(times):,} | " + " | ".join(cells) + f" | {record.errors.get(kind, 0)} |")
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
@@ -217,6 +284,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "benchmark")
     parser.add_argument("--warmup", type=float, default=10, help="seconds at the start not counted")
+    parser.add_argument("--optimize-burst", type=int, default=0, help="then this many Optimize runs at once")
     args = parser.parse_args()
     upload = data_urls(args.data)
     scratch = Path(__import__("tempfile").mkdtemp(prefix="territory-slicer-load-"))
@@ -232,6 +300,13 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=args.warmup + args.seconds + 120)
         print(report(record, args, time.time() - started - args.warmup))
+        if args.optimize_burst:
+            burst = Recorder(0)
+            endings = optimize_burst(dash, upload, args.optimize_burst, burst)
+            print(f"\n{args.optimize_burst} Optimize runs started at once ({args.workers} workers; jobs of a kind "
+                  f"computing at once: {JOB_SLOTS}). How they ended: "
+                  + ", ".join(f"{count} {ending}" for ending, count in sorted(endings.items())) + "\n")
+            print("\n".join(table(burst)))
 
 
 if __name__ == "__main__":

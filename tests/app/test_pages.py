@@ -101,7 +101,7 @@ def test_optimize_job_returns_the_engine_answer_with_progress():
     result = optimize.optimize_job(demo_summary(), demo_settings(), "a" * 32, record)
     expected = optimize_weights(demo_dataset(), Settings(1000))
     assert result["weights"] == expected.weights.as_list() and result["evaluated"] == 5151
-    assert seen[-1] == (100, "100%") and len(seen) > 5
+    assert seen[-1] == (100, "100%", "") and len(seen) > 5
 
 
 def test_optimize_job_stops_when_its_tab_is_gone():

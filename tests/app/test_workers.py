@@ -40,3 +40,49 @@ def test_each_worker_starts_its_fork_server_at_boot(tmp_path):
         while time.time() < deadline and not any("forkserver" in c for _, c in children_of(worker)):
             time.sleep(0.5)
         assert any("forkserver" in command for _, command in children_of(worker))
+
+
+def test_health_never_waits_behind_busy_callbacks(tmp_path):
+    """Sixteen clients keep every request thread of the one worker busy with uploads of 50,000
+    accounts (over a second each); `/health` still answers at once, on a thread of its own."""
+    import base64
+    import json
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.io.generate import main as generate
+
+    generate(["--accounts", "50000", "--reps", "200", "--seed", "5", "--out", str(tmp_path / "big")])
+    payload = {"contents": [f"data:text/csv;base64,{base64.b64encode((tmp_path / 'big' / n).read_bytes()).decode()}"
+                            for n in ("reps.csv", "accounts.csv")], "names": ["reps.csv", "accounts.csv"]}
+    with web_app(tmp_path / "web", workers=1) as (base, _):
+        callbacks = json.loads(urllib.request.urlopen(base + "/_dash-dependencies").read())
+        upload = next(c for c in callbacks if c["inputs"][0]["id"] == "upload-payload")
+        body = json.dumps({"output": upload["output"], "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
+            for part in upload["output"].strip(".").split("...")],
+            "inputs": [{**upload["inputs"][0], "value": payload}],
+            "state": [{**s, "value": None} for s in upload["state"]], "changedPropIds": ["upload-payload.data"]})
+        busy, stop, slowest_upload = threading.Event(), threading.Event(), [0.0]
+
+        def keep_uploading():
+            while not stop.is_set():
+                started = time.perf_counter()
+                request = urllib.request.Request(base + "/_dash-update-component", body.encode(),
+                                                 {"Content-Type": "application/json"})
+                urllib.request.urlopen(request, timeout=120).read()
+                slowest_upload[0] = max(slowest_upload[0], time.perf_counter() - started)
+                busy.set()
+
+        with ThreadPoolExecutor(16) as clients:
+            for _ in range(16):
+                clients.submit(keep_uploading)
+            busy.wait(120)
+            health = []
+            for _ in range(10):
+                started = time.perf_counter()
+                urllib.request.urlopen(base + "/health", timeout=60).read()
+                health.append(time.perf_counter() - started)
+                time.sleep(0.3)
+            stop.set()
+    assert slowest_upload[0] > 1.0 and max(health) < 0.5, (slowest_upload, health)

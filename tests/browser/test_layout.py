@@ -17,23 +17,43 @@ DRAWN = {  # a chart that is drawn last on each page
 }
 
 
+SIZES = {"laptop": (1366, 768), "desktop": (1920, 1080), "tablet": (768, 1024), "phone": (390, 844)}
+CUT_OFF = """
+const cut = [];
+const clipped = e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim();
+document.querySelectorAll('.ag-cell, .ag-cell-value, .kpi-headline, .kpi-list dd, .score-value, .card td').forEach(e => {
+  if (clipped(e)) cut.push(e.textContent.trim());
+});
+document.querySelectorAll('.kpi-headline, .kpi-list dd, .score-value').forEach(e => {  // wrapped mid-number
+  const line = parseFloat(getComputedStyle(e).lineHeight) || 24;
+  if (e.offsetParent !== null && e.getBoundingClientRect().height > 1.6 * line) cut.push(e.textContent.trim());
+});
+return cut;
+"""
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_pages_fit_a_laptop_screen_without_sideways_scrolling(page, theme):
+@pytest.mark.parametrize("size", SIZES)
+def test_no_figure_cut_off_and_no_sideways_scroll_at_any_size(page, size, theme):
+    """PAGES.md "Feel": every page at four sizes, light and dark, measured in the browser: no
+    numeric cell, card value or score cut off or wrapped mid-number, and no sideways scroll."""
+    width, height = SIZES[size]
     page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
+                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
     if theme == "dark":
         page.click(f"#{Ids.THEME_SWITCH}")
         page.until(lambda: page.js("return document.documentElement.getAttribute('data-bs-theme')") == "dark",
                    message="dark")
     for name, path in PAGES.items():
         if path != "/":
-            page.click(f"#{Ids.NAV}-{name}")
+            page.js(f"document.querySelector('#{Ids.NAV}-{name}').click()")  # the menu may be folded
             page.until(lambda path=path: page.driver.current_url.endswith(path), message=name)
         page.until(lambda name=name: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
                    message=f"{name} drawn")
         page.js("window.scrollTo(0, 0)")
         assert page.js("return document.documentElement.scrollWidth <= window.innerWidth"), name
-        keep_screenshot(page, f"{name}-{theme}")
+        assert page.js(CUT_OFF) == [], f"{name} at {size}"
+        keep_screenshot(page, f"{name}-{theme}" if size == "laptop" else f"{name}-{size}-{theme}")
     assert page.severe_logs() == []
 
 

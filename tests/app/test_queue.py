@@ -1,0 +1,88 @@
+"""The line of background jobs on one machine: at most JOB_SLOTS of a kind compute at once, the
+rest wait first come first served and hear their place; a killed job's slot frees itself."""
+import threading
+import time
+
+from app import jobs
+from app.jobs import place_in_line, release_slots_of, take_turn
+from app.store import DiskSessionStore
+
+
+def waiter(store, holder: int, heard: list, taken: list, slots: int = 1):
+    def still_wanted(position):
+        heard.append((holder, position))
+        return True
+
+    def run():
+        turn = take_turn(store, "optimize", still_wanted, slots=slots, holder=holder)
+        taken.append(holder)
+        time.sleep(0.3)
+        turn.release()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_jobs_take_turns_in_arrival_order_and_hear_their_place(tmp_path):
+    store = DiskSessionStore(tmp_path, 3600)
+    first = take_turn(store, "optimize", lambda _p: True, slots=1, holder=1)
+    heard, taken = [], []
+    second = waiter(store, 2, heard, taken)
+    time.sleep(0.4)
+    third = waiter(store, 3, heard, taken)
+    time.sleep(0.6)
+    assert taken == [] and (2, 1) in heard and (3, 2) in heard  # first in line, then second
+    first.release()
+    second.join(5)
+    third.join(5)
+    assert taken == [2, 3]
+
+
+def test_two_slots_let_two_jobs_compute_at_once(tmp_path):
+    store = DiskSessionStore(tmp_path, 3600)
+    turns = [take_turn(store, "plan", lambda _p: False, slots=2, holder=h) for h in (1, 2)]
+    assert all(turns)
+    assert take_turn(store, "plan", lambda _p: False, slots=2, holder=3) is None  # full: it would wait
+    assert take_turn(store, "optimize", lambda _p: False, slots=2, holder=3) is not None  # another kind's line
+
+
+def test_a_waiter_that_gives_up_leaves_the_line(tmp_path):
+    store = DiskSessionStore(tmp_path, 3600)
+    take_turn(store, "plan", lambda _p: True, slots=1, holder=1)
+    assert take_turn(store, "plan", lambda _p: False, slots=1, holder=2) is None
+    heard = []
+    take_turn(store, "plan", lambda p: heard.append(p) and False, slots=1, holder=3)
+    assert heard == [1]  # the one that gave up is not counted ahead of it
+
+
+def test_a_killed_jobs_slot_frees_itself_or_when_dash_stops_it(tmp_path, monkeypatch):
+    store = DiskSessionStore(tmp_path, 3600)
+    monkeypatch.setattr(jobs, "SLOT_SECONDS", 1)
+    take_turn(store, "optimize", lambda _p: True, slots=1, holder=1)  # never released: its process died
+    started = time.monotonic()
+    assert take_turn(store, "optimize", lambda _p: time.monotonic() - started < 5, slots=1, holder=2)
+    assert time.monotonic() - started >= 0.9
+    release_slots_of(store, 2)  # what terminate_job does for a job Dash stopped
+    assert take_turn(store, "optimize", lambda _p: False, slots=1, holder=3) is not None
+
+
+def test_place_in_line_reads_as_a_sentence():
+    assert place_in_line(3) == "Queued, position 3: waiting for a free slot"
+
+
+def test_a_waiter_dash_killed_leaves_the_line_at_once(tmp_path):
+    """Cancel kills a waiting job before it can leave the line itself; terminate_job frees its place."""
+    store = DiskSessionStore(tmp_path, 3600)
+    take_turn(store, "optimize", lambda _p: True, slots=1, holder=1)
+    stop = threading.Event()
+    killed = threading.Thread(target=take_turn, args=(store, "optimize", lambda _p: not stop.is_set()),
+                              kwargs={"slots": 1, "holder": 2})
+    killed.start()
+    time.sleep(0.3)
+    heard = []
+    take_turn(store, "optimize", lambda p: heard.append(p) and False, slots=1, holder=3)
+    release_slots_of(store, 2)
+    take_turn(store, "optimize", lambda p: heard.append(p) and False, slots=1, holder=4)
+    stop.set()
+    killed.join(5)
+    assert heard == [2, 1]
