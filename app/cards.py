@@ -17,7 +17,7 @@ DRIVERS = (("ARR", "arr", "cv_arr"), ("Accounts", "accounts", "cv_accounts"), ("
 
 
 def kpi_cards(kpis: dict[str, SegmentKpis]) -> list:
-    return [dbc.Col(kpi_card(name, kpis[name]), md=4) for name in (ENTERPRISE, MID_MARKET, TOTAL)]
+    return [dbc.Col(kpi_card(name, kpis[name]), xl=4) for name in (ENTERPRISE, MID_MARKET, TOTAL)]
 
 
 def kpi_card(name: str, k: SegmentKpis) -> dbc.Card:
@@ -38,7 +38,7 @@ def fairness_cards(allocation: Allocation) -> list:
     cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list(), refined)
              for name in (ENTERPRISE, MID_MARKET)]
     cards.append(overall_card(allocation.overall_custom, allocation.overall_balanced, weights.as_list()))
-    return [dbc.Col(card, md=4) for card in cards]
+    return [dbc.Col(card, xl=4) for card in cards]
 
 
 def fairness_card(segment: str, fairness, weights: list[int], refined: bool = False) -> dbc.Card:

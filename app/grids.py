@@ -3,6 +3,7 @@ graph, and grids whose rows are cut on the server."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from .grid_query import query_rows
@@ -14,6 +15,33 @@ COUNT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value
 PERCENT = {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + '%'"}
 NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
 COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 90}
+CHAR_PX = 9.0            # a character of the grid's 14 px font (capitals and digits), with room to spare
+CELL_PADDING_PX = 42     # a cell's padding on both sides
+HEADER_EXTRA_PX = 56     # a header's padding, sort arrow and filter menu
+SHOWN = {id(MONEY): lambda v: f"${v:,.0f}", id(COUNT): lambda v: f"{v:,.0f}", id(PERCENT): lambda v: f"{v:.1f}%"}
+
+
+def fitted(columns: list[dict], frame: pd.DataFrame) -> list[dict]:
+    """The columns, each at least as wide as its widest value as shown and its header, so no
+    figure or name is cut off; a grid narrower than its columns scrolls inside itself."""
+    return [{**column, "minWidth": round(max(column.get("minWidth", COLUMN_DEFAULTS["minWidth"]),
+                                             widest_text(frame, column) * CHAR_PX + CELL_PADDING_PX,
+                                             len(column.get("headerName", column["field"])) * CHAR_PX
+                                             + HEADER_EXTRA_PX))}
+            for column in columns]
+
+
+def widest_text(frame: pd.DataFrame, column: dict) -> int:
+    """Characters of the column's widest value as the grid shows it (numbers: the largest in size)."""
+    if column["field"] not in frame.columns or frame.empty:
+        return 0
+    values = frame[column["field"]]
+    shown = SHOWN.get(id(column.get("valueFormatter")))
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        extremes = values.dropna()
+        return max((len(shown(v) if shown else str(v)) for v in (extremes.min(), extremes.max())), default=0) \
+            if len(extremes) else 0
+    return int(values.astype(str).str.len().max())
 
 
 def panel(title: str, body, anchor: str | None = None) -> dbc.Card:
@@ -26,9 +54,17 @@ def graph(component_id: str, title: str | None = None) -> html.Div:
                      dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False}), delay_show=400)])
 
 
-def serve_server_side_grid(grid_id: str, table_of):
+def serve_server_side_grid(grid_id: str, table_of, columns: list[dict] | None = None):
     """Wire an infinite-row-model grid to `table_of(state)` (app.state.Current): each block the grid
-    asks for is cut from that table on the server, and new settings or data refetch the rows."""
+    asks for is cut from that table on the server, and new settings or data refetch the rows; given
+    its `columns`, they are widened to the table's widest values (the browser never sees them all)."""
+    if columns is not None:
+        @callback(Output(grid_id, "columnDefs"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
+                  Input(Ids.PLAN, "data"))
+        def widths(data, settings, plan=None):
+            state = current(data, settings, plan)
+            return no_update if state is None else fitted(columns, table_of(state))
+
     @callback(Output(grid_id, "getRowsResponse"), Input(grid_id, "getRowsRequest"),
               State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"))
     def rows(request, data, settings, plan=None):

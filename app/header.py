@@ -18,8 +18,21 @@ EXPORTERS = {
 
 
 def header() -> dbc.Navbar:
+    """On a phone the menu folds behind a toggler, and a Controls button shows or hides the
+    sidebar, which then comes after the results (PAGES.md "Feel")."""
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand([html.Span("◧ ", className="brand-mark"), "Territory Slicer"], href="/"),
+        dbc.Button("Controls", id=Ids.SIDEBAR_TOGGLE, color="primary", outline=True, size="sm",
+                   className="d-md-none ms-auto me-2"),
+        dbc.NavbarToggler(id=Ids.MENU_TOGGLE),
+        dbc.Collapse(menu(), id=Ids.MENU, navbar=True, is_open=False),
+        dcc.Download(id=Ids.DOWNLOAD),
+        help_panel(),
+    ], fluid=True), color="light", dark=False, expand="md", className="border-bottom app-header", sticky="top")
+
+
+def menu() -> list:
+    return [
         dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=path, active="exact", id=f"{Ids.NAV}-{name.lower()}"))
                  for name, path in PAGES], navbar=True, className="me-auto"),
         dbc.DropdownMenu([
@@ -30,9 +43,7 @@ def header() -> dbc.Navbar:
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
         dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),
-        dcc.Download(id=Ids.DOWNLOAD),
-        help_panel(),
-    ], fluid=True), color="light", dark=False, className="border-bottom app-header", sticky="top")
+    ]
 
 
 def help_panel() -> dbc.Offcanvas:
@@ -64,6 +75,11 @@ def open_help(_clicks):
     return True
 
 
+clientside_callback(ClientsideFunction("slicer", "toggleOpen"), Output(Ids.MENU, "is_open"),
+                    Input(Ids.MENU_TOGGLE, "n_clicks"), State(Ids.MENU, "is_open"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction("slicer", "foldSidebar"), Output(Ids.SIDEBAR_COL, "className"),
+                    Input(Ids.SIDEBAR_TOGGLE, "n_clicks"), State(Ids.SIDEBAR_COL, "className"),
+                    prevent_initial_call=True)
 clientside_callback(ClientsideFunction("slicer", "applyTheme"),
                     Output(Ids.THEME, "data"), Input(Ids.THEME_SWITCH, "value"))
 

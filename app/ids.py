@@ -21,6 +21,10 @@ class Ids(StrEnum):
     URL = "url"
     # header
     NAV = "nav"
+    MENU = "menu"
+    MENU_TOGGLE = "menu-toggle"
+    SIDEBAR_TOGGLE = "sidebar-toggle"
+    SIDEBAR_COL = "sidebar-col"
     EXPORT = "export"
     EXPORT_CSV = "export-csv"
     EXPORT_XLSX = "export-xlsx"

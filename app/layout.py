@@ -33,7 +33,7 @@ def shell() -> html.Div:
         dcc.Store(id=Ids.THEME),
         header(),
         dbc.Container(dbc.Row([
-            dbc.Col(sidebar(), xl=3, lg=4, md=5, className="sidebar-col"),
+            dbc.Col(sidebar(), xl=3, lg=4, md=5, className="sidebar-col sidebar-folded", id=Ids.SIDEBAR_COL),
             dbc.Col([dbc.Alert(id=Ids.SERVER_ALERT, is_open=False, color="danger", dismissable=True,
                                className="mb-2 py-2"),
                      html.Div(id=Ids.BANNERS), html.Div(id=Ids.MAPPING_PANEL), dash.page_container],

@@ -106,7 +106,7 @@ def refuse_malformed_callback(callbacks: dict) -> Response | None:
     body = request.get_json(silent=True)
     well_formed = (isinstance(body, dict) and isinstance(body.get("output"), str) and body["output"] in callbacks
                    and isinstance(body.get("inputs"), list) and isinstance(body.get("state", []), list)
-                   and isinstance(body.get("outputs"), (dict, list))
+                   and isinstance(body.get("outputs", []), (dict, list))  # a callback without outputs has none
                    and isinstance(body.get("changedPropIds", []), list))
     return None if well_formed else Response("That request is not one this page sends.", 400)
 

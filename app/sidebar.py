@@ -66,8 +66,8 @@ def sidebar() -> html.Div:
             dbc.InputGroup([
                 dbc.InputGroupText("≥"),
                 dbc.Input(id=Ids.THRESHOLD_INPUT, type="text", inputMode="numeric", debounce=True,
-                          placeholder="any whole number"),
-                dbc.InputGroupText("employees = Enterprise"),
+                          placeholder="any whole number", className="threshold-box"),
+                dbc.InputGroupText("employees: Enterprise"),
             ], size="sm", className="mt-2"),
             feedback(Ids.THRESHOLD_INPUT),
         ]),

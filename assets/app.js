@@ -3,6 +3,13 @@
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   slicer: {
     /* Bootstrap and AG Grid both read their colour mode from attributes on <html>. */
+    toggleOpen: function (_clicks, open) {
+      return !open;
+    },
+    foldSidebar: function (_clicks, className) {
+      return className.includes("sidebar-folded") ? className.replace(" sidebar-folded", "")
+        : className + " sidebar-folded";
+    },
     applyTheme: function (dark) {
       const mode = dark ? "dark" : "light";
       document.documentElement.setAttribute("data-bs-theme", mode);

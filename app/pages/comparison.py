@@ -65,12 +65,14 @@ def transfer_controls() -> html.Div:
     ], className="d-flex flex-wrap align-items-center gap-2 mb-2")
 
 
+MOVEMENT_COLUMNS = [{"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
+                    {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment"},
+                    {"field": "From", "minWidth": 160}, {"field": "To", "minWidth": 160},
+                    {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER}]
+
+
 def movement_grid() -> dag.AgGrid:
-    columns = [{"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
-               {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment"},
-               {"field": "From", "minWidth": 160}, {"field": "To", "minWidth": 160},
-               {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER}]
-    return dag.AgGrid(id=Ids.MOVEMENT_GRID, columnDefs=columns, rowModelType="infinite",
+    return dag.AgGrid(id=Ids.MOVEMENT_GRID, columnDefs=MOVEMENT_COLUMNS, rowModelType="infinite",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
                                      "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
                       columnSize="responsiveSizeToFit",
@@ -231,4 +233,4 @@ def movements_of(state: Current) -> pd.DataFrame:
     return movements(state.dataset, state.allocation)
 
 
-movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements_of)
+movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements_of, MOVEMENT_COLUMNS)

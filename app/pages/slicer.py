@@ -18,7 +18,17 @@ from ..banners import banner
 from ..cards import disruption_card, fairness_cards, kpi_cards
 from ..figures import distribution_figure, message_figure, sensitivity_figure
 from ..grid_query import json_records
-from ..grids import COLUMN_DEFAULTS, COUNT, MONEY, NUMBER_FILTER, PERCENT, graph, panel, serve_server_side_grid
+from ..grids import (
+    COLUMN_DEFAULTS,
+    COUNT,
+    MONEY,
+    NUMBER_FILTER,
+    PERCENT,
+    fitted,
+    graph,
+    panel,
+    serve_server_side_grid,
+)
 from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
@@ -53,46 +63,50 @@ def layout(**_query):
 dash.register_page(__name__, path="/", name="Slicer", title="Territory Slicer", layout=layout)
 
 
+REP_COLUMNS = [
+    {"field": "Rep", "pinned": "left"}, {"field": "Segment"}, {"field": "Location"},
+    {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "Accounts", "valueFormatter": COUNT, **NUMBER_FILTER},
+    {"field": "High_Risk_ARR", "headerName": "High-risk ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "High_Risk_Share", "headerName": "High-risk share", "valueFormatter": PERCENT, **NUMBER_FILTER},
+    {"field": "Average_Deal", "headerName": "Average deal", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "Geo_Match_Pct", "headerName": "Geo match", "valueFormatter": PERCENT, **NUMBER_FILTER},
+    {"field": "Preserved_Pct", "headerName": "Owner kept", "valueFormatter": PERCENT, **NUMBER_FILTER},
+    {"field": "Ramp", "valueFormatter": PERCENT, **NUMBER_FILTER, "headerTooltip": RAMP_TIP},
+    {"field": "Max_Accounts", "headerName": "Max accounts", "valueFormatter": COUNT, **NUMBER_FILTER,
+     "headerTooltip": CAP_TIP},
+    {"field": "Max_ARR", "headerName": "Max ARR", "valueFormatter": MONEY, **NUMBER_FILTER,
+     "headerTooltip": CAP_TIP},
+]
+
+
 def rep_grid() -> dag.AgGrid:
-    columns = [
-        {"field": "Rep", "pinned": "left"}, {"field": "Segment"}, {"field": "Location"},
-        {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
-        {"field": "Accounts", "valueFormatter": COUNT, **NUMBER_FILTER},
-        {"field": "High_Risk_ARR", "headerName": "High-risk ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
-        {"field": "High_Risk_Share", "headerName": "High-risk share", "valueFormatter": PERCENT, **NUMBER_FILTER},
-        {"field": "Average_Deal", "headerName": "Average deal", "valueFormatter": MONEY, **NUMBER_FILTER},
-        {"field": "Geo_Match_Pct", "headerName": "Geo match", "valueFormatter": PERCENT, **NUMBER_FILTER},
-        {"field": "Preserved_Pct", "headerName": "Owner kept", "valueFormatter": PERCENT, **NUMBER_FILTER},
-        {"field": "Ramp", "valueFormatter": PERCENT, **NUMBER_FILTER, "headerTooltip": RAMP_TIP},
-        {"field": "Max_Accounts", "headerName": "Max accounts", "valueFormatter": COUNT, **NUMBER_FILTER,
-         "headerTooltip": CAP_TIP},
-        {"field": "Max_ARR", "headerName": "Max ARR", "valueFormatter": MONEY, **NUMBER_FILTER,
-         "headerTooltip": CAP_TIP},
-    ]
-    return dag.AgGrid(id=Ids.REP_GRID, columnDefs=columns, rowData=[],
+    return dag.AgGrid(id=Ids.REP_GRID, columnDefs=REP_COLUMNS, rowData=[],
                       defaultColDef={**COLUMN_DEFAULTS, "filter": True},
-                      columnSize="autoSize",
+                      columnSize="responsiveSizeToFit",
                       dashGridOptions={"pagination": True, "paginationPageSize": 10,
                                        "paginationPageSizeSelector": [10, 25, 100], "animateRows": False,
                                        "domLayout": "autoHeight"},
                       getRowId="params.data.Rep")
 
 
+ACCOUNT_COLUMNS = [
+    {"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
+    {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment", "minWidth": 110},
+    {"field": "Assigned_Rep", "headerName": "Assigned rep", "minWidth": 150},
+    {"field": "Original_Rep", "headerName": "Original rep", "minWidth": 150},
+    {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
+    {"field": "Num_Employees", "headerName": "Employees", "valueFormatter": COUNT, **NUMBER_FILTER},
+    {"field": "Risk_Score", "headerName": "Risk", **NUMBER_FILTER},
+    {"field": "Location"},
+    {"field": "Status", "minWidth": 130, "headerTooltip": "Assigned, Locked (by the Locked column, a lock ARR "
+                                                         "or a pin), Held for review, or Unassigned and why"},
+]
+
+
 def account_grid() -> dag.AgGrid:
     """Rows come from the server a block at a time (infinite row model), sorted and filtered there."""
-    columns = [
-        {"field": "Account_ID", "headerName": "ID", "pinned": "left", "minWidth": 130},
-        {"field": "Account_Name", "headerName": "Name", "minWidth": 170}, {"field": "Segment", "minWidth": 110},
-        {"field": "Assigned_Rep", "headerName": "Assigned rep", "minWidth": 150},
-        {"field": "Original_Rep", "headerName": "Original rep", "minWidth": 150},
-        {"field": "ARR", "valueFormatter": MONEY, **NUMBER_FILTER},
-        {"field": "Num_Employees", "headerName": "Employees", "valueFormatter": COUNT, **NUMBER_FILTER},
-        {"field": "Risk_Score", "headerName": "Risk", **NUMBER_FILTER},
-        {"field": "Location"},
-        {"field": "Status", "minWidth": 130, "headerTooltip": "Assigned, Locked (by the Locked column, a lock ARR "
-                                                             "or a pin), Held for review, or Unassigned and why"},
-    ]
-    return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=columns, rowModelType="infinite",
+    return dag.AgGrid(id=Ids.ACCOUNT_GRID, columnDefs=ACCOUNT_COLUMNS, rowModelType="infinite",
                       defaultColDef={**COLUMN_DEFAULTS, "filter": "agTextColumnFilter",
                                      "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}},
                       columnSize="responsiveSizeToFit",
@@ -108,26 +122,27 @@ def account_grid() -> dag.AgGrid:
 @callback(Output(Ids.SLICER_BANNERS, "children"), Output(Ids.KPI_CARDS, "children"),
           Output(Ids.DISRUPTION, "children"), Output(Ids.FAIRNESS_CARDS, "children"),
           Output(Ids.DISTRIBUTION_ENTERPRISE, "figure"), Output(Ids.DISTRIBUTION_MID_MARKET, "figure"),
-          Output(Ids.REP_GRID, "rowData"),
+          Output(Ids.REP_GRID, "rowData"), Output(Ids.REP_GRID, "columnDefs"),
           Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), Input(Ids.PLAN, "data"))
 def render_slicer(data, settings, theme, plan=None):
     state = current(data, settings, plan)
     if state is None:
-        return (no_update,) * 7
+        return (no_update,) * 8
     dataset, allocation = state.dataset, state.allocation
     reps = rep_summary(dataset, allocation)
     kpis = segment_kpis(allocation)
     figures = [distribution_figure(name, reps[reps["Segment"] == name], kpis[name].accounts, theme)
                for name in (ENTERPRISE, MID_MARKET)]
     banners = [banner("warning", text, dismissable=False) for text in allocation.warnings]
-    return banners, kpi_cards(kpis), disruption_card(state), fairness_cards(allocation), *figures, json_records(reps)
+    return (banners, kpi_cards(kpis), disruption_card(state), fairness_cards(allocation), *figures,
+            json_records(reps), fitted(REP_COLUMNS, reps))
 
 
 def accounts_of(state):
     return account_table(state.dataset, state.allocation)
 
 
-account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, accounts_of)
+account_rows = serve_server_side_grid(Ids.ACCOUNT_GRID, accounts_of, ACCOUNT_COLUMNS)
 ACCOUNT_PIN_HINT = "Select an account in the table to pin it to a rep, lock it to its owner or unpin it."
 serve_pin_bar(Ids.ACCOUNT_PIN, ACCOUNT_PIN_HINT)
 

@@ -24,7 +24,7 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 def test_render_slicer_shows_the_engine_numbers():
     rendered = slicer.render_slicer(demo_summary(), demo_settings(), "light")
-    banners, kpis, disruption, fairness, e_figure, m_figure, rep_rows = rendered
+    banners, kpis, disruption, fairness, e_figure, m_figure, rep_rows, rep_columns = rendered
     allocation = allocate(demo_dataset(), Settings(1000))
     assert banners == []
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in str(kpis)
@@ -41,7 +41,7 @@ def test_render_slicer_warns_about_an_empty_segment():
 
 def test_render_slicer_does_nothing_for_a_lost_session():
     lost = {**demo_summary(), "key": "expired-key"}
-    assert slicer.render_slicer(lost, demo_settings(), "light") == (no_update,) * 7
+    assert slicer.render_slicer(lost, demo_settings(), "light") == (no_update,) * 8
 
 
 def test_an_expired_upload_falls_back_to_the_demo_and_says_so():

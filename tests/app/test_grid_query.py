@@ -84,3 +84,16 @@ def test_a_block_is_bounded_whatever_the_browser_asks():
 ])
 def test_a_request_that_is_not_what_ag_grid_sends_answers_no_rows(request_):
     assert query_rows(FRAME, request_) == ([], 0)
+
+
+def test_columns_are_widened_to_their_widest_value_as_shown():
+    """Issue 15: "$4,371…" in the rep summary; a column is as wide as its widest figure and header."""
+    from app.grids import CELL_PADDING_PX, CHAR_PX, COUNT, HEADER_EXTRA_PX, MONEY, fitted
+
+    frame = pd.DataFrame({"Rep": ["Al", "Maximilian Oberhauser"], "ARR": [4_371_000_000.0, 5.0], "N": [1, 2]})
+    rep, arr, n = fitted([{"field": "Rep"}, {"field": "ARR", "valueFormatter": MONEY},
+                          {"field": "N", "headerName": "Accounts kept", "valueFormatter": COUNT}], frame)
+    assert rep["minWidth"] == round(len("Maximilian Oberhauser") * CHAR_PX + CELL_PADDING_PX)
+    assert arr["minWidth"] == round(len("$4,371,000,000") * CHAR_PX + CELL_PADDING_PX)
+    assert n["minWidth"] == round(len("Accounts kept") * CHAR_PX + HEADER_EXTRA_PX)  # the header is wider
+    assert fitted([{"field": "Gone", "minWidth": 120}], frame)[0]["minWidth"] == 120

@@ -138,3 +138,18 @@ def test_failed_passwords_are_throttled_per_address_with_429(tmp_path):
         status, headers, text = fetch(base + "/", basic("ann", "s3cret"))
         assert status == 429 and int(headers["Retry-After"]) > 0 and "Too many failed sign-ins" in text
         assert fetch(base + "/health")[0] == 200
+
+
+def test_a_callback_without_outputs_is_well_formed():
+    """The lease renewal has no outputs, and dash-renderer then sends no "outputs" key."""
+    from flask import Flask
+
+    from app.security import refuse_malformed_callback
+
+    server = Flask(__name__)
+    body = {"output": "abc123", "inputs": [{"id": "optimize-lease", "property": "n_intervals", "value": 1}],
+            "changedPropIds": ["optimize-lease.n_intervals"], "state": []}
+    with server.test_request_context("/_dash-update-component", method="POST", json=body):
+        assert refuse_malformed_callback({"abc123": {}}) is None
+    with server.test_request_context("/_dash-update-component", method="POST", json={**body, "inputs": 1}):
+        assert refuse_malformed_callback({"abc123": {}}).status_code == 400

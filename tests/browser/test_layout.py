@@ -18,15 +18,27 @@ DRAWN = {  # a chart that is drawn last on each page
 
 
 SIZES = {"laptop": (1366, 768), "desktop": (1920, 1080), "tablet": (768, 1024), "phone": (390, 844)}
+TOO_WIDE = """
+if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+const wide = [];
+document.querySelectorAll('body *').forEach(e => {
+  const r = e.getBoundingClientRect();
+  if (r.right > window.innerWidth + 1 && e.offsetParent !== null && getComputedStyle(e).position !== 'fixed')
+    wide.push(`${e.tagName}#${e.id}.${e.className}`.slice(0, 80) + ` right ${Math.round(r.right)}`);
+});
+return wide.slice(0, 8);
+"""
 CUT_OFF = """
 const cut = [];
 const clipped = e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim();
-document.querySelectorAll('.ag-cell, .ag-cell-value, .kpi-headline, .kpi-list dd, .score-value, .card td').forEach(e => {
-  if (clipped(e)) cut.push(e.textContent.trim());
+document.querySelectorAll('.ag-cell, .ag-cell-value, .kpi-headline, .kpi-list dd, .score-value, .card td')
+  .forEach(e => {
+  if (clipped(e)) cut.push(`${e.closest('[id]')?.id} ${e.className}: ${e.textContent.trim().slice(0, 40)}`);
 });
 document.querySelectorAll('.kpi-headline, .kpi-list dd, .score-value').forEach(e => {  // wrapped mid-number
   const line = parseFloat(getComputedStyle(e).lineHeight) || 24;
-  if (e.offsetParent !== null && e.getBoundingClientRect().height > 1.6 * line) cut.push(e.textContent.trim());
+  if (e.offsetParent !== null && e.getBoundingClientRect().height > 1.6 * line)
+    cut.push(`wrapped ${e.closest('[id]')?.id}: ${e.textContent.trim()}`);
 });
 return cut;
 """
@@ -41,6 +53,9 @@ def test_no_figure_cut_off_and_no_sideways_scroll_at_any_size(page, size, theme)
     page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
     if theme == "dark":
+        if page.css(f"#{Ids.MENU_TOGGLE}").is_displayed():  # a phone folds the menu behind its toggler
+            page.click(f"#{Ids.MENU_TOGGLE}")
+            page.until(lambda: page.css(f"#{Ids.THEME_SWITCH}").is_displayed(), message="menu open")
         page.click(f"#{Ids.THEME_SWITCH}")
         page.until(lambda: page.js("return document.documentElement.getAttribute('data-bs-theme')") == "dark",
                    message="dark")
@@ -51,10 +66,25 @@ def test_no_figure_cut_off_and_no_sideways_scroll_at_any_size(page, size, theme)
         page.until(lambda name=name: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
                    message=f"{name} drawn")
         page.js("window.scrollTo(0, 0)")
-        assert page.js("return document.documentElement.scrollWidth <= window.innerWidth"), name
-        assert page.js(CUT_OFF) == [], f"{name} at {size}"
+        wide = page.js(TOO_WIDE)
+        assert wide == [], f"{name} at {size} scrolls sideways: " + " | ".join(wide)
+        cut = page.js(CUT_OFF)
+        assert cut == [], f"{name} at {size}: " + " | ".join(cut)
         keep_screenshot(page, f"{name}-{theme}" if size == "laptop" else f"{name}-{size}-{theme}")
     assert page.severe_logs() == []
+
+
+def test_a_phone_shows_results_first_and_opens_the_controls_on_demand(page):
+    page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    page.until(lambda: not page.css(f"#{Ids.THRESHOLD_INPUT}").is_displayed(), message="controls folded")
+    assert page.css(f"#{Ids.KPI_CARDS}").location["y"] < 844  # the first results are on the first screen
+    page.click(f"#{Ids.SIDEBAR_TOGGLE}")
+    page.until(lambda: page.css(f"#{Ids.THRESHOLD_INPUT}").is_displayed(), message="controls open")
+    page.type_into(f"#{Ids.THRESHOLD_INPUT}", "5,000")
+    page.until(lambda: page.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == "5,000", message="applied")
+    page.click(f"#{Ids.SIDEBAR_TOGGLE}")
+    page.until(lambda: not page.css(f"#{Ids.THRESHOLD_INPUT}").is_displayed(), message="folded again")
 
 
 def keep_screenshot(page, name: str):

@@ -99,7 +99,9 @@ def test_pin_lock_and_unpin_from_the_account_table(page):
     page.click(f"#{Ids.ACCOUNT_PIN}-pin")
     page.wait_text(f"{Ids.ACCOUNT_PIN}-label", f"locked to {rep}")
     page.wait_text(Ids.RULE_COUNTS, "1 locked (1 pinned)")
-    page.until(lambda: "Locked" in page.text(Ids.ACCOUNT_GRID), message="status column")
+    page.until(lambda: page.js(  # the Status column may be scrolled out of the grid's view
+        f"const n = dash_ag_grid.getApi('{Ids.ACCOUNT_GRID}').getRowNode('{account_id}');"
+        "return n && n.data && n.data.Status") == "Locked", message="status column")
     page.click(f"#{Ids.ACCOUNT_PIN}-unpin")
     page.wait_text(Ids.RULE_COUNTS, "0 locked")
     # its owner is a rep of the other segment: it cannot be locked to its owner here
