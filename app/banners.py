@@ -17,11 +17,13 @@ NO_RISK = ("This data has no Risk_Score column, so the Risk weight is fixed at 0
            "Accounts share the balance.")
 
 
-def banner(level: str, title: str, details: list[str] = (), dismissable: bool = True) -> dbc.Alert:
-    """A Bootstrap alert; `details` (one line each) fold out under the title."""
+def banner(level: str, title: str, details: list[str] = (), dismissable: bool = True,
+           summary: str | None = None) -> dbc.Alert:
+    """A Bootstrap alert; `details` (one line each) fold out under the title, behind `summary`
+    (which says what they are, so "4 problems found" never sits beside an unexplained "Details (6)")."""
     body = [html.Div(title, className="fw-semibold")]
     if details:
-        body.append(html.Details([html.Summary(f"Details ({len(details)})"),
+        body.append(html.Details([html.Summary(summary or f"Details ({len(details)})"),
                                   html.Ul([html.Li(line) for line in details], className="banner-details")]))
     return dbc.Alert(body, color=level, dismissable=dismissable, className="mb-2 py-2")
 
@@ -30,7 +32,8 @@ def banner(level: str, title: str, details: list[str] = (), dismissable: bool = 
 def show_banners(report, data):
     alerts = []
     if report:
-        alerts.append(banner(report["level"], report["title"], report.get("details", [])))
+        alerts.append(banner(report["level"], report["title"], report.get("details", []),
+                             summary=report.get("summary")))
     if data and not data["has_risk"]:
         alerts.append(banner("info", NO_RISK, dismissable=False))
     return alerts

@@ -156,11 +156,13 @@ def loaded(result: LoadResult, sources: list[Source], store: SessionStore, note:
 
 
 def refusal(report: Report) -> dict:
-    count = len(report.errors)
+    count, notes = len(report.errors), len(report.messages) - len(report.errors)
+    summary = f"{count} problem{'s' if count != 1 else ''}" + (f", {notes} note{'s' if notes != 1 else ''}"
+                                                               if notes else "")
     return {"level": "danger",
             "title": f"Upload refused: {count} problem{'s' if count != 1 else ''} found. "
                      f"The data you had is still loaded.",
-            "details": messages(report)}
+            "details": messages(report), "summary": f"Details: {summary}"}
 
 
 def waiting_for_partner(name: str, kind: str) -> dict:

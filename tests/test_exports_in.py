@@ -169,3 +169,12 @@ def test_the_template_loads_as_it_is_from_the_csvs_and_the_workbook(tmp_path):
         assert list(d.locked) == [True, False, False] and list(d.rep_ramp) == [100, 100, 50]
     assert from_csvs.dataset.fingerprint == from_book.dataset.fingerprint
     assert template_file("../secrets") is None
+
+
+def test_a_damaged_workbook_is_called_that_not_a_wrong_count_of_files():
+    """Issue 15: a corrupt .xlsx was told "got 1 file(s)", as if the count were the problem."""
+    result = load_files([Source("book.xlsx", b"\x00\x01 not a zip at all")])
+    assert [str(m) for m in result.report.errors] == [
+        "book.xlsx: is not a readable Excel workbook: it is damaged, or an old .xls or another format under an "
+        ".xlsx name; open it in Excel and save it as .xlsx, or export two CSVs"]
+    assert "got 3 file(s)" in str(load_files([Source(n, b"a,b\n") for n in "xyz"]).report.errors[0])

@@ -116,8 +116,14 @@ def load_files(sources: list[Source], limits: Limits = Limits(), mapping: Column
     if len(sources) == 1 and sources[0].data.startswith(ZIP_MAGIC):
         return load_workbook(sources[0], limits, mapping)
     report = Report()
-    if len(sources) != 2:
+    for source in sources:
+        if source.name.lower().endswith((".xlsx", ".xlsm", ".xls")) and not source.data.startswith(ZIP_MAGIC):
+            report.error("is not a readable Excel workbook: it is damaged, or an old .xls or another format "
+                         "under an .xlsx name; open it in Excel and save it as .xlsx, or export two CSVs",
+                         file=source.name)
+    if report.ok and len(sources) != 2:
         report.error(f"expected one .xlsx workbook or two CSV files (Reps and Accounts), got {len(sources)} file(s)")
+    if not report.ok:
         return LoadResult(None, report)
     records = [read_csv(source, report, limits) for source in sources]
     if not report.ok:
@@ -320,7 +326,7 @@ def _numbers(table: RawTable, column: pd.Series, name: str, report: Report, larg
         if value > largest:
             return f"is larger than {largest:,.0f}, more than any single account has; check the column"
         return None
-    return _checked_numbers(table, column, name, report, check, blank_allowed=False)
+    return _checked_numbers(table, column, name, report, check, blank_allowed=False, count=name == "Num_Employees")
 
 
 def _risk_scores(table: RawTable, column: pd.Series, report: Report) -> np.ndarray:
@@ -376,13 +382,13 @@ def _bounded_numbers(table: RawTable, column: pd.Series, name: str, report: Repo
 
 
 def _checked_numbers(table: RawTable, column: pd.Series, name: str, report: Report, check,
-                     blank_allowed: bool) -> np.ndarray:
+                     blank_allowed: bool, count: bool = False) -> np.ndarray:
     problems = _Problems(table, name, report)
     values = np.full(len(column), np.nan if blank_allowed else 0.0)
     for i, text in enumerate(column):
         if blank_allowed and not text.strip():
             continue
-        value, problem = parse_number(text, table.european_numbers)
+        value, problem = parse_number(text, table.european_numbers, count)
         problem = problem or check(value)
         if problem:
             problems.add(i, text, problem)

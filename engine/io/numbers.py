@@ -13,10 +13,14 @@ US = re.compile(SIGN_AND_CURRENCY + r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 EUROPEAN = re.compile(SIGN_AND_CURRENCY + r"(\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(,\d+)?\s*€?$")
 NON_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 EXPECTED = "expected e.g. 1200000, 1,200,000 or $1,200,000"
+EXPECTED_EUROPEAN = "expected e.g. 1200000, 1.200.000 or 1.200.000,50 (the whole column is written the European way)"
+COUNT_EXPECTED = "expected a whole number, e.g. 1200 or 1,200"
+COUNT_EXPECTED_EUROPEAN = "expected a whole number, e.g. 1200 or 1.200 (the whole column is written the European way)"
 
 
-def parse_number(text: str, european: bool = False) -> tuple[float | None, str | None]:
-    """A number as written → (value, None), or (None, what is wrong with it)."""
+def parse_number(text: str, european: bool = False, count: bool = False) -> tuple[float | None, str | None]:
+    """A number as written → (value, None), or (None, what is wrong with it); a `count` (employees)
+    is explained with counts, not money."""
     if text.isascii() and text.isdigit():  # the common case, without a regex
         return float(text), None
     stripped = text.strip()
@@ -26,8 +30,9 @@ def parse_number(text: str, european: bool = False) -> tuple[float | None, str |
         return None, "is not a finite number"
     value = _european(stripped) if european else _us(stripped)
     if value is None:
-        return None, ("is not a number; expected e.g. 1200000, 1.200.000 or 1.200.000,50 (the whole column is "
-                      "written the European way)" if european else f"is not a number; {EXPECTED}")
+        expected = {(False, False): EXPECTED, (True, False): EXPECTED_EUROPEAN, (False, True): COUNT_EXPECTED,
+                    (True, True): COUNT_EXPECTED_EUROPEAN}[(european, count)]
+        return None, f"is not a number; {expected}"
     if not math.isfinite(value):
         return None, "is not a finite number"
     return value, None

@@ -89,3 +89,15 @@ def test_a_failed_upload_keeps_the_waiting_file():
     first = upload({"reps.csv": REPS})
     damaged = receive_upload(["data:text/csv;base64,@@@"], ["a.csv"], first.pending, services().store, Limits())
     assert damaged.pending == first.pending
+
+
+def test_a_refusal_says_what_its_details_are():
+    """Issue 15: "4 problems found" sat beside "Details (6)" (the other two were notes)."""
+    from app.banners import show_banners
+    bad = ACCOUNTS.replace(b"100,", b"lots,", 1)
+    outcome = upload({"accounts.csv": bad, "reps.csv": REPS})
+    errors = sum(line.startswith("Error") for line in outcome.report["details"])
+    notes = len(outcome.report["details"]) - errors
+    assert outcome.report["title"].startswith(f"Upload refused: {errors} problem")
+    shown = str(show_banners(outcome.report, None))
+    assert f"Details: {errors} problem" in shown and (notes == 0 or f"{notes} note" in shown)
