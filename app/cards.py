@@ -59,7 +59,7 @@ def distance_to_limit(segment: str, fairness) -> html.Div:
     """100 − score per driver: how much fairness is left to gain (0.00 = as fair as it can be)."""
     parts = [f"{label} {'N/A' if getattr(fairness, field) is None else f'{100 - getattr(fairness, field):.2f}'}"
              for label, field, _ in DRIVERS]
-    return html.Div([html.Span("To the limit (100 − score): ", className="fw-semibold"), " · ".join(parts)],
+    return html.Div([html.Span("Points left to a perfect 100: ", className="fw-semibold"), " · ".join(parts)],
                     className="small text-body-secondary mt-2", id=f"limit-{slug(segment)}")
 
 
@@ -108,10 +108,15 @@ def composite_tip(kind: str, weights: list[int]) -> str:
             f"the rest re-weighted. {BAND_SCALE}")
 
 
+def driver_noun(label: str) -> str:
+    """ "ARR", "account" or "high-risk ARR", as a sentence says them."""
+    return {"ARR": "ARR", "Accounts": "account", "Risk": "high-risk ARR"}.get(label, label.lower())
+
+
 def driver_tip(label: str, cv: float | None) -> str:
     if cv is None:
-        return f"{label}: N/A — no {label.lower()} to spread (no values, or all zero)."
-    return (f"{label}: CV% = standard deviation ÷ mean of the reps' {label.lower()} totals = {cv:.1f}%. "
+        return f"{label}: N/A — no {driver_noun(label)} to spread (no values, or all zero)."
+    return (f"{label}: CV% = standard deviation ÷ mean of the reps' {driver_noun(label)} totals = {cv:.1f}%. "
             f"Score = 100 − CV%, kept between 0 and 100. {BAND_SCALE}")
 
 

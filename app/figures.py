@@ -79,14 +79,22 @@ def two_rows(titles: tuple[str, str]) -> dict:
     }
 
 
-def average_line(value: float, row: int, label: str) -> tuple[dict, dict]:
-    """A dashed line across one chart at `value`, with its label at the left end."""
+def average_line(value: float, row: int, label: str, theme: str | None) -> tuple[dict, dict]:
+    """A dashed line across one chart at `value`, its label at the right end on a backing of the
+    page's colour, so bars behind it never make it unreadable."""
     axis = "" if row == 1 else "2"
     line = {"type": "line", "xref": f"x{axis} domain", "x0": 0, "x1": 1, "yref": f"y{axis}", "y0": value,
             "y1": value, "line": {"dash": "dash", "color": AVERAGE}}
-    note = {"text": label, "xref": f"x{axis} domain", "x": 0, "yref": f"y{axis}", "y": value,
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False}
+    backing = "rgba(33,37,41,0.85)" if theme == "dark" else "rgba(255,255,255,0.85)"
+    note = {"text": label, "xref": f"x{axis} domain", "x": 1, "yref": f"y{axis}", "y": value,
+            "xanchor": "right", "yanchor": "bottom", "showarrow": False, "bgcolor": backing}
     return line, note
+
+
+def average_label(value: float, unit: str) -> str:
+    """ "average $43,969,160", "average 101" or "average 3.5": an average of counts keeps its half."""
+    shown = f"{value:,.0f}" if unit == "$" or float(value).is_integer() else f"{value:,.1f}"
+    return f"average {unit}{shown}"
 
 
 def distribution_figure(segment: str, reps: pd.DataFrame, accounts: int, theme: str | None) -> dict:
@@ -106,7 +114,7 @@ def distribution_figure(segment: str, reps: pd.DataFrame, accounts: int, theme: 
     shapes = []
     for row, column, unit in ((1, "ARR", "$"), (2, "Accounts", "")):
         average = float(reps[column].mean())
-        line, note = average_line(average, row, f"average {unit}{average:,.0f}")
+        line, note = average_line(average, row, average_label(average, unit), theme)
         shapes.append(line)
         layout["annotations"].append(note)
     return themed(data, {**layout, "shapes": shapes, "barmode": "stack", "bargap": 0.25}, theme, 460)
@@ -165,7 +173,7 @@ def sensitivity_hover(point: SensitivityPoint, weights: list[int]) -> str:
     def per_rep(segment):
         if segment.reps == 0:
             return "no reps"
-        return f"${segment.arr_per_rep:,.0f} ARR and {segment.accounts_per_rep:,.1f} accounts per rep"
+        return f"ARR per rep ${segment.arr_per_rep:,.0f}, accounts per rep {segment.accounts_per_rep:,.1f}"
 
     ratio = "N/A" if point.deal_size_ratio is None else f"{point.deal_size_ratio:.2f}"
     return (f"<b>Threshold {point.threshold:,}</b><br>"

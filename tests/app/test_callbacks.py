@@ -158,7 +158,7 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
 def test_refined_fairness_cards_show_the_distance_to_the_limit():
     plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[3]
     refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[3]
-    assert "To the limit" not in str(plain) and str(refined).count("To the limit (100 − score)") == 2
+    assert "Points left" not in str(plain) and str(refined).count("Points left to a perfect 100") == 2
 
 
 def test_refine_preview_of_big_data_waits_to_be_asked():

@@ -97,7 +97,7 @@ def test_empty_runs_reach_halfway_to_neighbours():
 def test_hover_names_everything_section_5_asks_for():
     text = sensitivity_hover(point(2000, 88.25), [50, 30, 20])
     for part in ("Threshold 2,000", "Balanced 88.2", "Custom 88.2", "Deal size ratio 2.00",
-                 "$250 ARR and 2.5 accounts per rep", "Weights ARR 50 / Accounts 30 / Risk 20"):
+                 "ARR per rep $250, accounts per rep 2.5", "Weights ARR 50 / Accounts 30 / Risk 20"):
         assert part in text
     assert "Balanced N/A" in sensitivity_hover(point(1, None), [34, 33, 33])
     assert "Balanced 93.9" in sensitivity_hover(point(2000, 93.97), [34, 33, 33])
@@ -140,3 +140,11 @@ def test_names_from_the_data_never_become_markup_in_a_chart():
     figure = drawn_distribution_figure("Enterprise", hostile, 4, "light")
     for trace in figure.data:
         assert list(trace.x) == ['&lt;a href="https://evil.example"&gt;Ann&lt;/a&gt;', "Bo &amp; &lt;b&gt;Co&lt;/b&gt;"]
+
+
+def test_average_labels_say_the_average_they_mark():
+    """Issue 15: "average 4" sat on a line at 3.5, over the bars."""
+    figure = drawn_distribution_figure("Enterprise", REPS.assign(Accounts=[3, 4]), 7, "dark")
+    labels = {n.text: n for n in figure.layout.annotations if n.text.startswith("average")}
+    assert set(labels) == {"average $200", "average 3.5"}
+    assert all(n.x == 1 and n.xanchor == "right" and n.bgcolor for n in labels.values())
