@@ -224,9 +224,11 @@ AFTER = "#4c78a8"
 
 
 def comparison_figure(segment: str, books: pd.DataFrame, theme: str | None) -> dict:
-    """Per name, ARR and accounts before (Original_Rep) and after (Assigned_Rep), side by side."""
+    """Per rep of the segment, ARR and accounts before (Original_Rep) and after (Assigned_Rep),
+    side by side; every other name (the other segment's reps, former owners, no owner) in one bar."""
     if books.empty:
         return message_figure(f"No {segment} accounts and no {segment} reps at this threshold", theme)
+    books = others_grouped(books)
     data = []
     for label, colour in (("Before", BEFORE), ("After", AFTER)):
         data.append(bar(books["Rep"], books[f"ARR_{label}"], label, colour,
@@ -236,6 +238,17 @@ def comparison_figure(segment: str, books: pd.DataFrame, theme: str | None) -> d
                         showlegend=False))
     layout = {**two_rows(("ARR per rep", "Accounts per rep")), "barmode": "group", "bargap": 0.2}
     return themed(data, layout, theme, 480)
+
+
+def others_grouped(books: pd.DataFrame) -> pd.DataFrame:
+    """The segment's reps, then one row summing every other name (27 bars per segment overlapped
+    at 1366 px and lost half their names on a tablet)."""
+    others = books[~books["Segment_Rep"]]
+    if others.empty:
+        return books
+    total = others.drop(columns=["Rep", "Segment_Rep"]).sum().to_dict()
+    row = pd.DataFrame([{"Rep": f"Others ({len(others)} names)", **total, "Segment_Rep": False}])
+    return pd.concat([books[books["Segment_Rep"]], row], ignore_index=True)
 
 
 IN_BAND = "#54a24b"

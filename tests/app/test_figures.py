@@ -148,3 +148,18 @@ def test_average_labels_say_the_average_they_mark():
     labels = {n.text: n for n in figure.layout.annotations if n.text.startswith("average")}
     assert set(labels) == {"average $200", "average 3.5"}
     assert all(n.x == 1 and n.xanchor == "right" and n.bgcolor for n in labels.values())
+
+
+def test_comparison_bars_are_the_segments_reps_and_one_bar_for_everyone_else():
+    from app.figures import comparison_figure
+    from app.store import demo_dataset
+    from engine.comparison import rep_books
+
+    demo = demo_dataset()  # owners from the other segment and former reps among its accounts
+    books = rep_books(demo, allocate(demo, settings(threshold=1000)), "Mid-Market")
+    others = books[~books["Segment_Rep"]]
+    assert len(others) > 1
+    figure = go.Figure(comparison_figure("Mid-Market", books, "light"))
+    names = list(figure.data[0].x)
+    assert names[:-1] == list(books[books["Segment_Rep"]]["Rep"]) and names[-1] == f"Others ({len(others)} names)"
+    assert figure.data[0].y[-1] == others["ARR_Before"].sum() and sum(figure.data[3].y) == books["Accounts_After"].sum()
