@@ -49,9 +49,15 @@ def panel(title: str, body, anchor: str | None = None) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3", **extra)
 
 
+BLANK_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                       "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"}}
+
+
 def graph(component_id: str, title: str | None = None) -> html.Div:
+    """A chart that shows nothing, not empty axes labelled −1…6, until its figure arrives."""
     return html.Div([html.H6(title, className="text-body-secondary") if title else None,
-                     dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False}), delay_show=400)])
+                     dcc.Loading(dcc.Graph(id=component_id, figure=BLANK_FIGURE, config={"displayModeBar": False}),
+                                 delay_show=400)])
 
 
 def serve_server_side_grid(grid_id: str, table_of, columns: list[dict] | None = None):

@@ -163,3 +163,10 @@ def test_only_keys_the_server_made_are_looked_up():
     assert store.get(key) == "value"
     for junk in (key + "x", key[:-1], "demo2", "x" * 10_000, 5, ["a"], {"k": 1}, "../" + key[3:]):
         assert store.get(junk) is None
+
+
+def test_a_chart_shows_no_empty_axes_before_its_figure_arrives():
+    """Issue 15: on a fresh install the sensitivity chart showed empty axes labelled −1…6."""
+    from app.grids import graph
+    chart = graph("sensitivity").children[1].children
+    assert chart.figure["layout"]["xaxis"]["visible"] is False and chart.figure["data"] == []
