@@ -154,3 +154,25 @@ def test_fuzzed_cell_text_gives_one_record_per_account_and_no_formula(cells, hea
 def _plain_number(cell: str) -> bool:
     from engine.io.export import PLAIN_NUMBER
     return bool(PLAIN_NUMBER.match(cell))
+
+
+def test_the_workbook_is_a_report_with_reps_and_fairness_formatted(fixture12):
+    """Issue 15: the Excel export was a bare dump."""
+    from engine.summary import rep_summary
+
+    a = allocate(fixture12, settings(threshold=5000))
+    book = load_workbook(io.BytesIO(export_xlsx(fixture12, a)))
+    assert book.sheetnames == ["Assignments", "Reps", "Fairness", "Settings"]
+    assignments, reps, fairness = book["Assignments"], book["Reps"], book["Fairness"]
+    header = [c.value for c in assignments[1]]
+    arr = header.index("ARR") + 1
+    assert assignments.freeze_panes == "A2" and assignments.auto_filter.ref and assignments[1][0].font.bold
+    assert assignments.cell(2, arr).number_format == '"$"#,##0'
+    expected = rep_summary(fixture12, a)
+    assert [r[0].value for r in reps.iter_rows(min_row=2)] == list(expected["Rep"])
+    assert [r[3].value for r in reps.iter_rows(min_row=2)] == list(expected["ARR"])
+    assert reps.cell(2, [c.value for c in reps[1]].index("Max ARR") + 1).value is None  # no cap: blank
+    rows = {r[0].value: [c.value for c in r] for r in fairness.iter_rows(min_row=2)}
+    assert rows["Overall"][-1] == a.overall_balanced
+    assert rows["Enterprise"][-1] == a.segments["Enterprise"].fairness.balanced
+    assert export_xlsx(fixture12, a) == export_xlsx(fixture12, a)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import re
 import zipfile
 
@@ -88,12 +89,40 @@ def export_csv(dataset: Dataset, allocation: Allocation) -> bytes:
 
 
 def export_xlsx(dataset: Dataset, allocation: Allocation, rebalance: Rebalance | None = None) -> bytes:
-    """An Assignments sheet, a Transfers sheet when a rebalancing plan made the allocation, and a
-    Settings sheet that records how the result was made."""
-    tables = {"Assignments": export_table(dataset, allocation)}
+    """A report a leader can hand on: Assignments, Reps (each book) and Fairness (scores per
+    segment), a Transfers sheet when a rebalancing plan made the allocation, and a Settings sheet
+    that records how the result was made; headers bold and frozen, money and counts formatted,
+    columns as wide as their contents, filters on."""
+    from ..summary import rep_summary
+
+    tables = {"Assignments": export_table(dataset, allocation),
+              "Reps": rep_summary(dataset, allocation).rename(columns=REP_HEADERS),
+              "Fairness": fairness_table(allocation)}
     if rebalance is not None:
         tables["Transfers"] = transfer_table(dataset, rebalance)
     return workbook_bytes(tables, settings_record(dataset, allocation, rebalance))
+
+
+REP_HEADERS = {"High_Risk_ARR": "High-risk ARR", "High_Risk_Share": "High-risk share %",
+               "Average_Deal": "Average deal", "Geo_Match_Pct": "Geo match %", "Preserved_Pct": "Owner kept %",
+               "Ramp": "Ramp %", "Max_Accounts": "Max accounts", "Max_ARR": "Max ARR"}
+MONEY_COLUMNS = {"ARR", "High-risk ARR", "Average deal", "Max ARR"}
+COUNT_COLUMNS = {"Num_Employees", "Accounts", "Max accounts", "Wave"}
+PERCENT_COLUMNS = {"High-risk share %", "Geo match %", "Owner kept %", "Ramp %", "ARR CV %", "Accounts CV %",
+                   "Risk CV %"}
+SCORE_COLUMNS = {"ARR score", "Accounts score", "Risk score", "Custom", "Balanced"}
+FORMATS = [(MONEY_COLUMNS, '"$"#,##0'), (COUNT_COLUMNS, "#,##0"), (PERCENT_COLUMNS, "0.0"),
+           (SCORE_COLUMNS, "0.00")]
+
+
+def fairness_table(allocation: Allocation) -> pd.DataFrame:
+    """Per segment the three drivers' CV% and scores and both composites; Overall last."""
+    rows = [{"Segment": name, "ARR CV %": f.cv_arr, "Accounts CV %": f.cv_accounts, "Risk CV %": f.cv_risk,
+             "ARR score": f.arr, "Accounts score": f.accounts, "Risk score": f.risk, "Custom": f.custom,
+             "Balanced": f.balanced}
+            for name, f in ((name, segment.fairness) for name, segment in allocation.segments.items())]
+    rows.append({"Segment": "Overall", "Custom": allocation.overall_custom, "Balanced": allocation.overall_balanced})
+    return pd.DataFrame(rows, columns=list(rows[0]))
 
 
 def workbook_bytes(tables: dict[str, pd.DataFrame], settings: list[tuple[str, object]] = ()) -> bytes:
@@ -105,7 +134,9 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: list[tuple[str, ob
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, table in tables.items():
-        _append_table(workbook.create_sheet(title), table)
+        sheet = workbook.create_sheet(title)
+        _append_table(sheet, table)
+        _format_sheet(sheet, table)
     if settings:
         sheet = workbook.create_sheet("Settings")
         for name, value in settings:
@@ -114,6 +145,27 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: list[tuple[str, ob
     buffer = io.BytesIO()
     ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return buffer.getvalue()
+
+
+def _format_sheet(sheet, table: pd.DataFrame) -> None:
+    """Bold frozen header with filters, money and counts formatted, columns as wide as their text."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    if len(table.columns):
+        sheet.auto_filter.ref = sheet.dimensions
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, name in enumerate(table.columns, start=1):
+        letter = get_column_letter(index)
+        shape = next((shape for names, shape in FORMATS if name in names), None)
+        if shape:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = shape
+        widest = max([len(str(name))] + [len(str(cell.value)) for (cell,) in sheet.iter_rows(
+            min_row=2, max_row=min(sheet.max_row, 2000), min_col=index, max_col=index) if cell.value is not None])
+        sheet.column_dimensions[letter].width = min(60, widest + (4 if shape == '"$"#,##0' else 2))
 
 
 def _append_table(sheet, table: pd.DataFrame) -> None:
@@ -190,6 +242,8 @@ def _csv_cell(column: str, value) -> str:
 
 
 def _xlsx_cell(column: str, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None  # no cap, no score: a blank cell, never the text "nan"
     if column in NUMERIC_COLUMNS:
         return int(value) if float(value).is_integer() else float(value)
     text = str(value)

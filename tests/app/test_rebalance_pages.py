@@ -179,7 +179,7 @@ def test_the_excel_export_has_the_transfers_and_the_plan(plan_state):
     download = export_download(Ids.EXPORT_XLSX, DATA, settings, answer)
     assert "_rebalanced-b15_" in download["filename"]
     workbook = load_workbook(io.BytesIO(download_bytes(download)))
-    assert workbook.sheetnames == ["Assignments", "Transfers", "Settings"]
+    assert workbook.sheetnames == ["Assignments", "Reps", "Fairness", "Transfers", "Settings"]
     transfers = list(workbook["Transfers"].values)
     assert transfers[0][:3] == ("Wave", "Account_ID", "Account_Name")
     assert len(transfers) == len(state.rebalance.transfers) + 1
