@@ -138,19 +138,23 @@ def show_result(result, settings):
     note = ("Settings changed since this run: run it again for a recommendation that fits them." if stale
             else "Applied." if applied else f"{result['evaluated']:,} combinations in {result['seconds']:.1f} s.")
     hidden = stale or applied
-    return [result_table(result), html.Div(note, className="small text-body-secondary mt-1")], \
+    return [result_table(result, applied), html.Div(note, className="small text-body-secondary mt-1")], \
         "mt-1" + (" d-none" if hidden else "")
 
 
-def result_table(result: dict) -> dbc.Table:
+def result_table(result: dict, applied: bool = False) -> dbc.Table:
+    """Best against Current; once applied, the best is current and the old weights show as Before."""
     def row(label, weights, scores):
         return html.Tr([html.Th(label), html.Td(" / ".join(map(str, weights)))]
                        + [html.Td(score_text(scores[k])) for k in ("overall", "Enterprise", "Mid-Market")])
 
     header = html.Thead(html.Tr([html.Th(""), html.Th("ARR/Acc/Risk"), html.Th("Overall"), html.Th("E"),
                                  html.Th("MM")]))
-    body = html.Tbody([row("Best", result["weights"], result["balanced"]),
-                       row("Current", result["current_weights"], result["current"])])
+    rows = ([row("Current", result["weights"], result["balanced"]),
+             row("Before", result["current_weights"], result["current"])] if applied
+            else [row("Best", result["weights"], result["balanced"]),
+                  row("Current", result["current_weights"], result["current"])])
+    body = html.Tbody(rows)
     return dbc.Table([header, body], size="sm", className="mb-0 small optimize-table")
 
 

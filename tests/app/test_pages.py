@@ -133,6 +133,10 @@ def test_result_waits_for_apply_and_goes_stale_when_settings_change():
     assert applied["weights"] == result["weights"] and applied["threshold"] == 1000
     view, apply_class = optimize.show_result(result, applied)
     assert "Applied." in str(view) and "d-none" in apply_class
+    rows = view[0].children[1].children  # after Apply the best weights are the current ones
+    best = " / ".join(map(str, result["weights"]))
+    assert rows[0].children[0].children == "Current" and rows[0].children[1].children == best
+    assert rows[1].children[0].children == "Before"
     assert optimize.apply_weights(1, {"error": "x"}) is no_update
 
 

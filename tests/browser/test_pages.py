@@ -47,6 +47,8 @@ def test_optimize_recommends_and_only_apply_moves_the_sliders(page):
     page.until(lambda: page.text(Ids.WEIGHT_ARR_VALUE) == f"{arr}%", message="applied")
     assert page.text(Ids.WEIGHT_ACCOUNTS_VALUE) == f"{accounts}%" and page.text(Ids.WEIGHT_RISK_VALUE) == f"{risk}%"
     page.wait_text(Ids.OPTIMIZE_VIEW, "Applied.")
+    first = page.css(f"#{Ids.OPTIMIZE_VIEW} tbody tr")  # the applied weights are now the current ones
+    assert first.find_element("css selector", "th").text == "Current" and best in first.text
 
 
 def test_optimize_cancel_and_leaving_the_page_leave_no_job_behind(page, tmp_path):
