@@ -22,6 +22,7 @@ from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, place_in_line, turn_of
 from .services import services
 from .state import dataset_of, settings_from_json
 from .store import is_tab_id
+from .terms import OPTIMIZE_TIP
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 30        # fifteen missed renewals: a busy server delays renewals, it does not lose them
@@ -36,6 +37,7 @@ def optimize_panel() -> html.Div:
                  "and recommend the one with the best Overall Balanced score.", className="form-text mb-2"),
         html.Div([
             dbc.Button("Find best weights", id=Ids.OPTIMIZE_RUN, color="primary", size="sm"),
+            dbc.Tooltip(OPTIMIZE_TIP, target=Ids.OPTIMIZE_RUN, placement="bottom"),
             dbc.Button("Cancel", id=Ids.OPTIMIZE_CANCEL, color="secondary", outline=True, size="sm",
                        disabled=True),
         ], className="d-flex gap-2"),

@@ -32,7 +32,17 @@ from .optimize import optimize_panel
 from .plan import mode_section
 from .services import services
 from .state import ModeChoice, RefineChoice, current, dataset_of, demo_summary
-from .terms import CAP_TIP, HOLD_TIP, LOCK_TIP, PIN_TIP, RAMP_TIP
+from .terms import (
+    CAP_TIP,
+    GEO_TIP,
+    HIGH_RISK_TIP,
+    HOLD_TIP,
+    LOCK_TIP,
+    PIN_TIP,
+    PRESERVE_TIP,
+    RAMP_TIP,
+    WEIGHTS_TIP,
+)
 from .uploads import over_quota, receive_upload
 
 MB = 1024 * 1024
@@ -72,15 +82,17 @@ def sidebar() -> html.Div:
             feedback(Ids.THRESHOLD_INPUT),
         ]),
         section("Balance weights (%)", [
-            labelled_slider("ARR", Ids.WEIGHT_ARR, Ids.WEIGHT_ARR_VALUE, 0, 100, 1),
-            labelled_slider("Accounts", Ids.WEIGHT_ACCOUNTS, Ids.WEIGHT_ACCOUNTS_VALUE, 0, 100, 1),
-            labelled_slider("Risk", Ids.WEIGHT_RISK, Ids.WEIGHT_RISK_VALUE, 0, 100, 1),
+            labelled_slider("ARR", Ids.WEIGHT_ARR, Ids.WEIGHT_ARR_VALUE, 0, 100, 1, WEIGHTS_TIP),
+            labelled_slider("Accounts", Ids.WEIGHT_ACCOUNTS, Ids.WEIGHT_ACCOUNTS_VALUE, 0, 100, 1, WEIGHTS_TIP),
+            labelled_slider("Risk", Ids.WEIGHT_RISK, Ids.WEIGHT_RISK_VALUE, 0, 100, 1, WEIGHTS_TIP),
             html.Div("Moving one rescales the other two; they always sum to 100.", className="form-text"),
         ]),
         section("Preferences", [
-            labelled_slider("Geo match bonus", Ids.GEO, Ids.GEO_VALUE, 0, MAX_BONUS, 0.01),
-            labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01),
-            labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5),
+            labelled_slider("Geo match bonus", Ids.GEO, Ids.GEO_VALUE, 0, MAX_BONUS, 0.01, GEO_TIP),
+            labelled_slider("Preserve owner bonus", Ids.PRESERVE, Ids.PRESERVE_VALUE, 0, MAX_BONUS, 0.01,
+                            PRESERVE_TIP),
+            labelled_slider("High-risk threshold (Risk_Score ≥)", Ids.HIGH_RISK, Ids.HIGH_RISK_VALUE, 0, 100, 5,
+                            HIGH_RISK_TIP),
         ]),
         section("Rules", rules_section()),
         section("Refine balance", [
@@ -118,10 +130,12 @@ def feedback(component_id: str) -> html.Div:
 
 
 def labelled_slider(label: str, component_id: str, value_id: str, low: float, high: float,
-                    step: float) -> html.Div:
-    """A slider with its current value beside the label (drag, click or use the arrow keys)."""
+                    step: float, tip: str | None = None) -> html.Div:
+    """A slider with its current value beside the label (drag, click or use the arrow keys); the
+    value follows the handle while it is dragged (app.js), the settings apply on release."""
+    shown = term(label, tip, f"{component_id}-term") if tip else label
     return html.Div([
-        html.Div([html.Label(label, htmlFor=component_id, className="form-label small mb-0"),
+        html.Div([html.Label(shown, htmlFor=component_id, className="form-label small mb-0"),
                   dbc.Badge(id=value_id, color="secondary", className="slider-value")],
                  className="d-flex justify-content-between align-items-center"),
         dcc.Slider(id=component_id, min=low, max=high, step=step, marks=None, updatemode="mouseup",
@@ -228,6 +242,14 @@ def badges(settings: dict) -> dict:
     return {**{name: f"{w}%" for name, w in zip(("weight_arr", "weight_accounts", "weight_risk"), settings["weights"])},
             "geo": f"+{settings['geo']:.0%}", "preserve": f"+{settings['preserve']:.0%}",
             "high_risk": f"≥ {settings['high_risk']:g}", "band": f"±{settings['band']:g}%"}
+
+
+DRAG_LABELS = {Ids.WEIGHT_ARR: "percent", Ids.WEIGHT_ACCOUNTS: "percent", Ids.WEIGHT_RISK: "percent",
+               Ids.GEO: "bonus", Ids.PRESERVE: "bonus", Ids.HIGH_RISK: "atLeast"}
+for slider, kind in DRAG_LABELS.items():
+    clientside_callback(ClientsideFunction("slicer", f"{kind}Label"),
+                        Output(f"{slider}-value", "children", allow_duplicate=True),
+                        Input(slider, "drag_value"), prevent_initial_call=True)
 
 
 def reset_notice(reason: str | None, settings: dict) -> str:

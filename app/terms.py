@@ -14,3 +14,13 @@ MODE_TIP = ("Redraw assigns every account afresh with the weighted greedy (owner
             "of its target, and proves how few suffice.")
 BAND_TIP = ("A rep is in band when its total on every chosen driver lies within ± this percentage of its "
             "target (its share of the segment, scaled by its ramp). 15% is a common policy.")
+WEIGHTS_TIP = ("Each rep has a target share of the segment's ARR, accounts and high-risk ARR. Its need is how far "
+               "it is below each target; the weights blend the three needs into one, and the neediest rep "
+               "(after bonuses) gets the next account, biggest ARR first.")
+GEO_TIP = ("Added to the blended need of a rep whose Location matches the account's (+5% = 0.05), so a nearby "
+           "rep wins a close call. Locations match as written, ignoring case.")
+PRESERVE_TIP = ("Added to the blended need of the account's current owner (Original_Rep), so a close call keeps "
+                "the relationship where it is.")
+HIGH_RISK_TIP = "An account with a Risk_Score at or above this counts as high-risk: its ARR is high-risk ARR."
+OPTIMIZE_TIP = ("Tries all 5,151 weight triples (101 without Risk_Score) at this threshold and recommends the one "
+                "with the best Overall Balanced score. Nothing changes until you press Apply.")

@@ -3,6 +3,12 @@
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   slicer: {
     /* Bootstrap and AG Grid both read their colour mode from attributes on <html>. */
+    /* The badge beside a slider follows the handle while it is dragged; the settings apply on release. */
+    percentLabel: function (value) { return value == null ? window.dash_clientside.no_update : value + "%"; },
+    bonusLabel: function (value) {
+      return value == null ? window.dash_clientside.no_update : "+" + Math.round(value * 100) + "%";
+    },
+    atLeastLabel: function (value) { return value == null ? window.dash_clientside.no_update : "≥ " + value; },
     toggleOpen: function (_clicks, open) {
       return !open;
     },

@@ -78,3 +78,19 @@ def test_account_grid_sorts_filters_and_pages_on_the_server(page):
         "return r && r.data && r.data.Location.toUpperCase() === 'TX'"), message="filtered to TX")
     page.click(f"{grid} .ag-paging-button[aria-label='Next Page']")
     page.until(lambda: "Page 2" in page.text(Ids.ACCOUNT_GRID).replace("\n", " "), message="second page")
+
+
+def test_a_sliders_value_follows_the_handle_while_it_is_dragged(page):
+    """Issue 15: the badge updated only on release; now it follows the drag, the settings apply on release."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    handle = page.css(f"#{Ids.WEIGHT_ARR} [role=slider]")
+    drag = ActionChains(page.driver).click_and_hold(handle).move_by_offset(60, 0)
+    drag.perform()
+    page.until(lambda: page.text(Ids.WEIGHT_ARR_VALUE) != "34%", message="badge follows the handle")
+    during = page.text(Ids.WEIGHT_ARR_VALUE)
+    assert page.text(Ids.WEIGHT_ACCOUNTS_VALUE) == "33%"  # nothing applied yet
+    ActionChains(page.driver).release().perform()
+    page.until(lambda: page.text(Ids.WEIGHT_ACCOUNTS_VALUE) != "33%", message="applied on release")
+    assert page.text(Ids.WEIGHT_ARR_VALUE) == during
+    assert page.css(f"#{Ids.WEIGHT_ARR}-term")  # the weights explain the blended need
