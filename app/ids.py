@@ -122,6 +122,7 @@ class Ids(StrEnum):
     AUDIT_REP = "audit-rep"
     AUDIT_JUMP = "audit-jump"
     AUDIT_JUMP_GO = "audit-jump-go"
+    AUDIT_HISTORY = "audit-history"
     AUDIT_FEEDBACK = "audit-feedback"
     AUDIT_FIRST = "audit-first"
     AUDIT_PREV = "audit-prev"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .allocation import Allocation, RepTotals, SegmentInputs, inputs_of, pick_winner, reference_steps, score_step
-from .dataset import ENTERPRISE, Dataset
+from .dataset import ENTERPRISE, MID_MARKET, Dataset
 from .fairness import score_from_cv, weighted_composite
 from .rebalance import Rebalance
 from .refine import DRIVERS, objective_weights
@@ -461,3 +461,67 @@ def _before_after(before: float, after: float, unit: str = "") -> str:
     """ "3.10% → 2.95%", with as many decimals (2 to 6) as it takes to show the two differ."""
     decimals = next((d for d in range(2, 7) if f"{before:.{d}f}" != f"{after:.{d}f}"), 6)
     return f"{before:.{decimals}f}{unit} → {after:.{decimals}f}{unit}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step that touched an account: where it sits in the audit and what happened there."""
+
+    segment: str       # the part of the audit index (PLAN for a transfer)
+    phase: str         # GREEDY, REFINE or TRANSFER
+    number: int        # the step, change or transfer number within its part
+    text: str
+
+
+@dataclass(frozen=True)
+class AccountHistory:
+    """Every step that touched one account and where it ends up (PAGES.md §3): a jump to an
+    account that a later swap moved must not stop at its greedy step as if that were the end."""
+
+    account_id: str
+    name: str
+    entries: tuple[HistoryEntry, ...]
+    ends_with: str
+
+
+def account_history(dataset: Dataset, allocation: Allocation, account: int,
+                    rebalance: Rebalance | None = None) -> AccountHistory:
+    entries = _plan_entries(dataset, rebalance, account) if rebalance is not None \
+        else _greedy_entries(dataset, allocation, account) + _refine_entries(dataset, allocation, account)
+    final = rebalance.allocation.assigned[account] if rebalance is not None else allocation.assigned[account]
+    ends = dataset.rep_name[final] if final >= 0 else "no rep (unassigned or held for review)"
+    return AccountHistory(dataset.account_id[account], dataset.account_name[account], tuple(entries), ends)
+
+
+def _greedy_entries(dataset: Dataset, allocation: Allocation, account: int) -> list[HistoryEntry]:
+    segment = ENTERPRISE if allocation.enterprise[account] else MID_MARKET
+    result = allocation.greedy.segments[segment]
+    found = np.flatnonzero(result.accounts[:result.steps] == account)
+    if len(found) == 0:
+        return []
+    step, winner = int(found[0]) + 1, int(result.winners[found[0]])
+    outcome = f"assigned to {dataset.rep_name[winner]}" if winner >= 0 else "left unassigned"
+    return [HistoryEntry(segment, GREEDY, step, f"{segment} step {step:,}: {outcome}")]
+
+
+def _refine_entries(dataset: Dataset, allocation: Allocation, account: int) -> list[HistoryEntry]:
+    if not allocation.refinement:
+        return []
+    entries = []
+    for segment, refined in allocation.refinement.segments.items():
+        for number, (kind, moved, partner, giver, taker) in enumerate(refined.log, start=1):
+            if account not in (moved, partner):
+                continue
+            source, target = (giver, taker) if account == moved else (taker, giver)
+            how = "moved" if kind == MOVE else "swapped"
+            entries.append(HistoryEntry(segment, REFINE, number, f"{segment} refinement change {number:,}: {how} "
+                                        f"from {dataset.rep_name[source]} to {dataset.rep_name[target]}"))
+    return entries
+
+
+def _plan_entries(dataset: Dataset, rebalance: Rebalance, account: int) -> list[HistoryEntry]:
+    def named(rep: int, nobody: str) -> str:
+        return _names(dataset, rep)[0] or nobody
+    return [HistoryEntry(PLAN, TRANSFER, number, f"transfer {number:,} (wave {t.wave}): from "
+                         f"{named(t.from_rep, 'no owner')} to {named(t.to_rep, 'no rep')}")
+            for number, t in enumerate(rebalance.transfers, start=1) if t.account == account]

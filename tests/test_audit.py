@@ -103,3 +103,25 @@ def test_find_account_by_id_or_name(fixture12):
     assert audit_step(fixture12, allocation, segment, step).account_name == "MegaSoft Industries"
     assert find_account(fixture12, allocation, "no such account") is None
     assert find_account(fixture12, allocation, "  ") is None
+
+
+def test_an_accounts_history_lists_every_step_that_touched_it_and_where_it_ends():
+    """PAGES.md §3 and issue 15: jumping to an account a later swap moved showed only its greedy step."""
+    from app.store import demo_dataset
+    from engine.audit import GREEDY, REFINE, account_history
+    from engine.refine import refine
+
+    demo = demo_dataset()
+    greedy = allocate(demo, settings(threshold=1000))
+    refined = refine(demo, greedy, "balanced")
+    segment, log = next((name, r.log) for name, r in refined.refinement.segments.items() if len(r.log))
+    kind, account, partner, giver, taker = log[0]
+    history = account_history(demo, refined, int(account))
+    phases = [entry.phase for entry in history.entries]
+    assert phases[0] == GREEDY and REFINE in phases
+    assert f"from {demo.rep_name[giver]} to {demo.rep_name[taker]}" in history.entries[phases.index(REFINE)].text
+    assert history.ends_with == demo.rep_name[refined.assigned[account]]
+    assert history.entries[0].text.endswith(f"assigned to {demo.rep_name[greedy.assigned[account]]}")
+    untouched = int(next(a for a in range(demo.n_accounts) if a not in set(log[:, 1]) | set(log[:, 2])
+                         and greedy.assigned[a] >= 0))
+    assert [e.phase for e in account_history(demo, refined, untouched).entries] == [GREEDY]

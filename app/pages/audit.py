@@ -22,6 +22,7 @@ from engine.audit import (
     AuditStep,
     RefinementStep,
     TransferStep,
+    account_history,
     audit_index,
     audit_step,
     find_account,
@@ -185,15 +186,19 @@ def steps_of(state, segment: str | None = None, rep: str | None = None) -> Audit
 
 
 def jump(state, query: str) -> tuple[int | None, str]:
-    """The position of the account's step among all steps, or None and what to say instead."""
+    """The position of the account's step among all steps, or None and what to say instead;
+    with it, every step that touched the account and where it ends up (PAGES.md §3)."""
     if state.rebalance is None:
         found = find_account(state.dataset, state.allocation, query)
         if found is None:
             return None, f"No assigned account has the ID or a name containing “{query}”."
-        return steps_of(state).position_of(*found), ""
+        segment, step = found
+        account = int(state.allocation.greedy.segments[segment].accounts[step - 1])
+        return steps_of(state).position_of(*found), history_view(state, account)
     number = find_transfer(state.dataset, state.rebalance, query)
     if number is not None:
-        return steps_of(state).position_of(PLAN, number, TRANSFER), ""
+        account = state.rebalance.transfers[number - 1].account
+        return steps_of(state).position_of(PLAN, number, TRANSFER), history_view(state, account)
     matches = matching_accounts(state.dataset, query)
     if len(matches) == 0:
         return None, f"No account has the ID or a name containing “{query}”."
@@ -201,6 +206,15 @@ def jump(state, query: str) -> tuple[int | None, str]:
     owner = state.allocation.assigned[account]
     where = f"it stays with {state.dataset.rep_name[owner]}" if owner >= 0 else "it stays unassigned"
     return None, f"The plan does not move {state.dataset.account_name[account]}: {where}."
+
+
+def history_view(state, account: int) -> html.Div:
+    """ "ACC-7 · Name — Enterprise step 57: assigned to Casey Turner → … Ends with Morgan Foster." """
+    history = account_history(state.dataset, state.allocation, account, state.rebalance)
+    return html.Div([html.Strong(f"{history.account_id} · {history.name}: "),
+                     " → ".join(entry.text for entry in history.entries),
+                     html.Span(f". Ends with {history.ends_with}.", className="fw-semibold")],
+                    className="small", id=Ids.AUDIT_HISTORY)
 
 
 def moved(move: str | None, position: int, length: int) -> int:

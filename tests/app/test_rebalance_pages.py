@@ -155,7 +155,9 @@ def test_the_audit_jumps_to_a_transfer_and_explains_an_account_the_plan_keeps(pl
     dataset = demo_dataset()
     last = state.rebalance.transfers[-1]
     found = audit_step(settings, answer, f"{Ids.AUDIT_JUMP}.n_submit", dataset.account_id[last.account])
-    assert found[0] == len(state.rebalance.transfers) - 1 and found[7] == ""
+    assert found[0] == len(state.rebalance.transfers) - 1
+    to_rep = dataset.rep_name[last.to_rep] if last.to_rep >= 0 else "no rep"
+    assert f"to {to_rep}" in str(found[7]) and f"Ends with {to_rep}" in str(found[7])
     moved = {t.account for t in state.rebalance.transfers}
     kept = next(a for a in range(dataset.n_accounts) if a not in moved and state.allocation.assigned[a] >= 0)
     missed = audit_step(settings, answer, f"{Ids.AUDIT_JUMP}.n_submit", dataset.account_id[kept])
