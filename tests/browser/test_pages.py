@@ -30,6 +30,7 @@ def test_audit_trail_steps_jumps_and_filters(page):
     page.wait_text(Ids.AUDIT_LABEL, "Step 2,000 of 2,000 · Mid-Market step 990 of 990")
     page.type_into(f"#{Ids.AUDIT_JUMP}", "ACC-0000002")
     page.wait_text(Ids.AUDIT_ACCOUNT, "ACC-0000002")
+    page.wait_text(Ids.AUDIT_HISTORY, ". Ends with ")  # every step that touched it, and where it ends up
     assert page.driver.find_elements("css selector", f"#{Ids.AUDIT_GRID} .ag-row.audit-winner")
     page.duo.select_dcc_dropdown(f"#{Ids.AUDIT_SEGMENT}", "Mid-Market")
     page.wait_text(Ids.AUDIT_LABEL, "Step 1 of 990")
