@@ -54,10 +54,12 @@ BLANK_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"v
 
 
 def graph(component_id: str, title: str | None = None) -> html.Div:
-    """A chart that shows nothing, not empty axes labelled −1…6, until its figure arrives."""
+    """A chart that shows nothing, not empty axes labelled −1…6, until its figure arrives; on hover
+    it offers one button, to download the chart as a PNG named after it."""
+    config = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]],
+              "toImageButtonOptions": {"filename": f"territory-slicer-{component_id}", "scale": 2}}
     return html.Div([html.H6(title, className="text-body-secondary") if title else None,
-                     dcc.Loading(dcc.Graph(id=component_id, figure=BLANK_FIGURE, config={"displayModeBar": False}),
-                                 delay_show=400)])
+                     dcc.Loading(dcc.Graph(id=component_id, figure=BLANK_FIGURE, config=config), delay_show=400)])
 
 
 def serve_server_side_grid(grid_id: str, table_of, columns: list[dict] | None = None):

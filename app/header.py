@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from engine.io.export import export_csv, export_filename, export_xlsx, table_csv, transfer_table
+from engine.io.export import export_csv, export_filename, export_xlsx, rep_books_zip, table_csv, transfer_table
 
 from .ids import Ids
 from .state import current
@@ -14,6 +14,7 @@ EXPORTERS = {
     Ids.EXPORT_CSV: ("csv", lambda state: export_csv(state.dataset, state.allocation)),
     Ids.EXPORT_XLSX: ("xlsx", lambda state: export_xlsx(state.dataset, state.allocation, state.rebalance)),
     Ids.EXPORT_TRANSFERS: ("csv", lambda state: table_csv(transfer_table(state.dataset, state.rebalance))),
+    Ids.EXPORT_BOOKS: ("zip", lambda state: rep_books_zip(state.dataset, state.allocation)),
 }
 
 
@@ -39,6 +40,8 @@ def menu() -> list:
             dbc.DropdownMenuItem("CSV", id=Ids.EXPORT_CSV),
             dbc.DropdownMenuItem("Excel (.xlsx)", id=Ids.EXPORT_XLSX),
             dbc.DropdownMenuItem("Transfers of the plan (CSV)", id=Ids.EXPORT_TRANSFERS, disabled=True),
+            dbc.DropdownMenuItem("Each rep's book (ZIP of CSVs)", id=Ids.EXPORT_BOOKS),
+            dbc.DropdownMenuItem("Printable summary", id=Ids.PRINT),
         ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-3", align_end=True),
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
@@ -75,6 +78,8 @@ def open_help(_clicks):
     return True
 
 
+clientside_callback(ClientsideFunction("slicer", "printPage"), Output(Ids.PRINT, "n_clicks"),
+                    Input(Ids.PRINT, "n_clicks"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("slicer", "toggleOpen"), Output(Ids.MENU, "is_open"),
                     Input(Ids.MENU_TOGGLE, "n_clicks"), State(Ids.MENU, "is_open"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("slicer", "foldSidebar"), Output(Ids.SIDEBAR_COL, "className"),
@@ -86,7 +91,7 @@ clientside_callback(ClientsideFunction("slicer", "applyTheme"),
 
 @callback(Output(Ids.DOWNLOAD, "data"), *[Input(item, "n_clicks") for item in EXPORTERS],
           State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"), prevent_initial_call=True)
-def export(_csv, _xlsx, _transfers, data, settings, plan):
+def export(_csv, _xlsx, _transfers, _books, data, settings, plan):
     return export_download(ctx.triggered_id, data, settings, plan)
 
 
@@ -105,6 +110,6 @@ def export_download(trigger: str, data: dict | None, settings: dict | None, plan
         return no_update
     extension, exporter = EXPORTERS[trigger]
     name = export_filename(state.dataset, state.allocation, extension, state.rebalance)
-    if trigger == Ids.EXPORT_TRANSFERS:
-        name = name.replace("territories_", "transfers_", 1)
+    if trigger in (Ids.EXPORT_TRANSFERS, Ids.EXPORT_BOOKS):
+        name = name.replace("territories_", "transfers_" if trigger == Ids.EXPORT_TRANSFERS else "books_", 1)
     return dcc.send_bytes(exporter(state), name)

@@ -29,6 +29,8 @@ class Ids(StrEnum):
     EXPORT_CSV = "export-csv"
     EXPORT_XLSX = "export-xlsx"
     EXPORT_TRANSFERS = "export-transfers"
+    EXPORT_BOOKS = "export-books"
+    PRINT = "print"
     DOWNLOAD = "download"
     THEME_SWITCH = "theme-switch"
     HELP_OPEN = "help-open"

@@ -9,6 +9,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return value == null ? window.dash_clientside.no_update : "+" + Math.round(value * 100) + "%";
     },
     atLeastLabel: function (value) { return value == null ? window.dash_clientside.no_update : "≥ " + value; },
+    /* The printable summary is the Slicer page as the print stylesheet lays it out (style.css). */
+    printPage: function (clicks) {
+      window.print();
+      return window.dash_clientside.no_update;
+    },
     toggleOpen: function (_clicks, open) {
       return !open;
     },

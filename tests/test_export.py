@@ -176,3 +176,24 @@ def test_the_workbook_is_a_report_with_reps_and_fairness_formatted(fixture12):
     assert rows["Overall"][-1] == a.overall_balanced
     assert rows["Enterprise"][-1] == a.segments["Enterprise"].fairness.balanced
     assert export_xlsx(fixture12, a) == export_xlsx(fixture12, a)
+
+
+def test_each_reps_book_is_a_csv_of_its_accounts_in_one_zip(fixture12):
+    """Issue 15: a per-rep book a leader can hand to each rep."""
+    import zipfile
+
+    from engine.io.export import rep_books_zip, unique_name
+
+    a = allocate(fixture12, settings(threshold=5000))
+    archive = zipfile.ZipFile(io.BytesIO(rep_books_zip(fixture12, a)))
+    everyone = rows_of(export_csv(fixture12, a))
+    header, by_rep = everyone[0], {}
+    for row in everyone[1:]:
+        by_rep.setdefault(row[header.index("Assigned_Rep")], []).append(row)
+    assert sorted(archive.namelist()) == sorted(f"{name or 'Unassigned accounts'}.csv" for name in by_rep)
+    for name, rows in by_rep.items():
+        assert rows_of(archive.read(f"{name or 'Unassigned accounts'}.csv")) == [header, *rows]
+    assert rep_books_zip(fixture12, a) == rep_books_zip(fixture12, a)
+    used = set()
+    names = [unique_name(n, used) for n in ("../etc/passwd", "A/B", "A?B", "")]
+    assert names == ["_etc_passwd", "A_B", "A_B (2)", "rep"]

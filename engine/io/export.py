@@ -147,6 +147,29 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], settings: list[tuple[str, ob
     return buffer.getvalue()
 
 
+def rep_books_zip(dataset: Dataset, allocation: Allocation) -> bytes:
+    """Each rep's book to hand over: one formula-safe CSV per rep, the export's rows of the
+    accounts it gets (in input order), named after the rep; accounts without a rep in their own file."""
+    table = export_table(dataset, allocation)
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rep, rows in table.groupby("Assigned_Rep", sort=True):
+            archive.writestr(unique_name(rep or "Unassigned accounts", used) + ".csv", table_csv(rows))
+    return buffer.getvalue()
+
+
+def unique_name(text: str, used: set[str]) -> str:
+    """A file name from a rep's name: letters, digits, spaces, dots and dashes only, never twice."""
+    base = re.sub(r"[^\w .-]+", "_", text).strip(" .")[:80] or "rep"
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base} ({n})"
+    used.add(name.lower())
+    return name
+
+
 def _format_sheet(sheet, table: pd.DataFrame) -> None:
     """Bold frozen header with filters, money and counts formatted, columns as wide as their text."""
     from openpyxl.styles import Font

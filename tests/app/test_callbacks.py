@@ -12,7 +12,7 @@ from app.sidebar import control_values, ensure_data, update_settings
 from app.state import data_summary, demo_summary, settings_json
 from app.store import demo_dataset
 from engine import Settings, Weights, allocate
-from engine.io.export import export_csv, export_xlsx
+from engine.io.export import export_csv, export_xlsx, rep_books_zip
 
 from ..conftest import account, load, rep
 from .conftest import run_callback
@@ -113,6 +113,9 @@ def test_export_download_is_the_engine_export_named_after_the_settings():
     xlsx_file = export_download(Ids.EXPORT_XLSX, demo_summary(), demo_settings())
     assert base64.b64decode(xlsx_file["content"]) == export_xlsx(demo_dataset(), allocation)
     assert xlsx_file["filename"].endswith(".xlsx")
+    books = export_download(Ids.EXPORT_BOOKS, demo_summary(), demo_settings())
+    assert base64.b64decode(books["content"]) == rep_books_zip(demo_dataset(), allocation)
+    assert books["filename"].startswith("books_t1000_") and books["filename"].endswith(".zip")
 
 
 def test_sessions_with_different_data_see_only_their_own():

@@ -175,3 +175,5 @@ def test_a_chart_shows_no_empty_axes_before_its_figure_arrives():
     from app.grids import graph
     chart = graph("sensitivity").children[1].children
     assert chart.figure["layout"]["xaxis"]["visible"] is False and chart.figure["data"] == []
+    assert chart.config["modeBarButtons"] == [["toImage"]]  # each chart downloads as a PNG
+    assert chart.config["toImageButtonOptions"]["filename"] == "territory-slicer-sensitivity"

@@ -92,3 +92,15 @@ def keep_screenshot(page, name: str):
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
+def test_the_printable_summary_prints_the_results_without_the_controls(page):
+    page.js("window.print = () => { window.__printed = true; }")
+    page.click(f"#{Ids.EXPORT}")
+    page.click(f"#{Ids.PRINT}")
+    page.until(lambda: page.js("return window.__printed === true"), message="print asked for")
+    page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    hidden = page.js("return getComputedStyle(document.querySelector('.sidebar-col')).display")
+    assert hidden == "none" and page.css(f"#{Ids.KPI_CARDS}").is_displayed()
+    keep_screenshot(page, "printable-summary")
+    page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
