@@ -17,7 +17,7 @@ NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
 COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 90}
 CHAR_PX = 9.0            # a character of the grid's 14 px font (capitals and digits), with room to spare
 CELL_PADDING_PX = 42     # a cell's padding on both sides
-HEADER_EXTRA_PX = 56     # a header's padding, sort arrow and filter menu
+HEADER_EXTRA_PX = 76     # a header's padding, sort arrow and filter menu
 SHOWN = {id(MONEY): lambda v: f"${v:,.0f}", id(COUNT): lambda v: f"{v:,.0f}", id(PERCENT): lambda v: f"{v:.1f}%"}
 
 
@@ -36,11 +36,10 @@ def widest_text(frame: pd.DataFrame, column: dict) -> int:
     if column["field"] not in frame.columns or frame.empty:
         return 0
     values = frame[column["field"]]
-    shown = SHOWN.get(id(column.get("valueFormatter")))
+    shown = SHOWN.get(id(column.get("valueFormatter")), lambda v: f"{v:,.4f}")  # other formats: ≤ 4 decimals
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         extremes = values.dropna()
-        return max((len(shown(v) if shown else str(v)) for v in (extremes.min(), extremes.max())), default=0) \
-            if len(extremes) else 0
+        return max(len(shown(v)) for v in (extremes.min(), extremes.max())) if len(extremes) else 0
     return int(values.astype(str).str.len().max())
 
 

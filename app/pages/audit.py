@@ -35,7 +35,7 @@ from engine.audit import (
 
 from ..formats import count, money
 from ..grid_query import json_records
-from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER
+from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, fitted
 from ..ids import Ids
 from ..pins import pin_bar, serve_pin_bar
 from ..state import current, dataset_of
@@ -95,7 +95,7 @@ GREEDY_COLUMNS = [
     {"field": "geo", "headerName": "Geo", "valueFormatter": BONUS, **NUMBER_FILTER},
     {"field": "preserve", "headerName": "Preserve", "valueFormatter": BONUS, **NUMBER_FILTER},
     {"field": "total", "headerName": "Total", "valueFormatter": SCORE, "sort": "desc", **NUMBER_FILTER},
-    {"field": "fits", "headerName": "Room", "headerTooltip": CAP_TIP,
+    {"field": "fits", "headerName": "Room", "headerTooltip": CAP_TIP, "minWidth": 120,
      "valueFormatter": {"function": "params.value === false ? 'at a cap' : 'yes'"}}]
 REFINE_COLUMNS = [
     {"field": "rep", "headerName": "Rep", "pinned": "left", "minWidth": 160},
@@ -174,7 +174,9 @@ def show_step(_first, _previous, _next, _last, _submit, _go, segment, rep, data,
         label += f" · {change.segment} refinement change {change.number:,} of {change.count:,}"
         shown = moved_card(change), change_alert(change), book_rows(change.reps), REFINE_COLUMNS
         title, account_id = GRID_TITLES[phase], change.accounts[0].account_id
-    return position, label, *shown, title, feedback, segment, rep, account_id
+    card, alert, rows, columns = shown
+    return position, label, card, alert, rows, fitted(columns, pd.DataFrame(rows)), title, feedback, segment, rep, \
+        account_id
 
 
 def steps_of(state, segment: str | None = None, rep: str | None = None) -> AuditIndex:

@@ -143,7 +143,7 @@ def test_the_audit_steps_through_the_transfers(plan_state):
     first = state.rebalance.transfers[0]
     assert label.startswith(f"Step 1 of {len(state.rebalance.transfers):,} · transfer 1 of ")
     assert f"wave {first.wave}" in label and demo_dataset().account_name[first.account] in str(card)
-    assert first.reason in str(reason) and columns == audit.REFINE_COLUMNS
+    assert first.reason in str(reason) and [c["field"] for c in columns] == [c["field"] for c in audit.REFINE_COLUMNS]
     touched = {demo_dataset().rep_name[rep] for rep, _, _ in first.books}
     assert {row["rep"] for row in rows} == touched and "before and after this transfer" in title
     for row in rows:

@@ -31,7 +31,8 @@ return wide.slice(0, 8);
 CUT_OFF = """
 const cut = [];
 const clipped = e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim();
-document.querySelectorAll('.ag-cell, .ag-cell-value, .kpi-headline, .kpi-list dd, .score-value, .card td')
+document.querySelectorAll(['.ag-cell', '.ag-cell-value', '.ag-header-cell-text', '.kpi-headline', '.kpi-list dd',
+                           '.score-value', '.card td'].join(', '))
   .forEach(e => {
   if (clipped(e)) cut.push(`${e.closest('[id]')?.id} ${e.className}: ${e.textContent.trim().slice(0, 40)}`);
 });
