@@ -7,7 +7,7 @@ from dash import html
 from engine import ENTERPRISE, MID_MARKET, Allocation
 from engine.comparison import account_changed
 from engine.fairness import band
-from engine.summary import TOTAL, SegmentKpis
+from engine.summary import TOTAL, SegmentKpis, fairness_detail
 
 from .formats import count, money, score_text
 
@@ -32,16 +32,16 @@ def kpi_card(name: str, k: SegmentKpis) -> dbc.Card:
     ]), className="h-100", id=f"kpi-{slug(name)}")
 
 
-def fairness_cards(allocation: Allocation) -> list:
+def fairness_cards(dataset, allocation: Allocation) -> list:
     weights = allocation.settings.weights
-    refined = allocation.refinement is not None
-    cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list(), refined)
+    cards = [fairness_card(name, allocation.segments[name].fairness, weights.as_list(),
+                           fairness_detail(dataset, allocation, name))
              for name in (ENTERPRISE, MID_MARKET)]
     cards.append(overall_card(allocation.overall_custom, allocation.overall_balanced, weights.as_list()))
     return [dbc.Col(card, xl=4) for card in cards]
 
 
-def fairness_card(segment: str, fairness, weights: list[int], refined: bool = False) -> dbc.Card:
+def fairness_card(segment: str, fairness, weights: list[int], detail: dict) -> dbc.Card:
     composites = [score_badge(segment, "Custom", fairness.custom, composite_tip("Custom", weights)),
                   score_badge(segment, "Balanced", fairness.balanced, composite_tip("Balanced", weights))]
     drivers = [score_badge(segment, label, getattr(fairness, field), driver_tip(label, getattr(fairness, cv)),
@@ -51,16 +51,52 @@ def fairness_card(segment: str, fairness, weights: list[int], refined: bool = Fa
         html.H6(f"{segment} fairness", className="card-title text-body-secondary"),
         html.Div(composites, className="score-row"),
         html.Div(drivers, className="score-row"),
-        distance_to_limit(segment, fairness) if refined else None,
+        distance_to_limit(segment, fairness, detail["best"]),
+        spread_detail(segment, detail),
     ]), className="h-100")
 
 
-def distance_to_limit(segment: str, fairness) -> html.Div:
-    """100 − score per driver: how much fairness is left to gain (0.00 = as fair as it can be)."""
-    parts = [f"{label} {'N/A' if getattr(fairness, field) is None else f'{100 - getattr(fairness, field):.2f}'}"
+def distance_to_limit(segment: str, fairness, best: dict) -> html.Div:
+    """100 − score per driver (how much fairness is left to gain), and the best score the accounts
+    allow (PAGES.md §1: big accounts cannot be split, so 100 may be out of reach)."""
+    left = [f"{label} {points(None if getattr(fairness, field) is None else 100 - getattr(fairness, field))}"
+            for label, field, _ in DRIVERS]
+    ceiling = [f"{label} {points(best[field])}" for label, field, _ in DRIVERS]
+    return html.Div([
+        html.Div([html.Span("Points left to a perfect 100: ", className="fw-semibold"), " · ".join(left)]),
+        html.Div([html.Span("Best these accounts allow: ", className="fw-semibold"), " · ".join(ceiling)],
+                 title="The score of the most even books possible: a rep holds at least the biggest account "
+                       "and the rest is shared as evenly as whole accounts allow. N/A with ramping reps."),
+    ], className="small text-body-secondary mt-2", id=f"limit-{slug(segment)}")
+
+
+def points(value: float | None) -> str:
+    return "N/A" if value is None else f"{value:.2f}"
+
+
+def spread_detail(segment: str, detail: dict) -> html.Details:
+    """The spread in a finance team's terms, folded away: Gini, largest ÷ smallest book, the rep
+    furthest from target and the share of reps within ±15% of target, per driver."""
+    lines = [html.Li([html.Span(f"{label}: ", className="fw-semibold"), spread_text(detail, field)])
              for label, field, _ in DRIVERS]
-    return html.Div([html.Span("Points left to a perfect 100: ", className="fw-semibold"), " · ".join(parts)],
-                    className="small text-body-secondary mt-2", id=f"limit-{slug(segment)}")
+    return html.Details([
+        html.Summary("Spread in detail", className="small"),
+        html.Ul(lines, className="small text-body-secondary mb-1 ps-3"),
+        html.Div("Gini 0 means every book is equal; a target is the rep's even share (scaled by ramp).",
+                 className="small text-body-secondary"),
+    ], className="mt-1", id=f"spread-{slug(segment)}")
+
+
+def spread_text(detail: dict, field: str) -> str:
+    gini, ratio = detail["gini"][field], detail["max_min"][field]
+    worst, within = detail["worst_deviation"][field], detail["in_band_15"][field]
+    if gini is None:
+        return "N/A"
+    parts = [f"Gini {gini:.3f}",
+             f"largest ÷ smallest book {ratio:.2f}" if ratio is not None else "a rep has none",
+             f"worst rep {worst:.1f}% off target" if worst is not None else None,
+             f"{within:.0f}% of reps within ±15%" if within is not None else None]
+    return " · ".join(part for part in parts if part)
 
 
 def refine_summary(allocation: Allocation, applied: bool) -> list:

@@ -13,6 +13,7 @@ from .state import current
 MONEY = {"function": "params.value == null ? '' : '$' + d3.format(',.0f')(params.value)"}
 COUNT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 PERCENT = {"function": "params.value == null ? '' : d3.format('.1f')(params.value) + '%'"}
+SIGNED_PERCENT = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + '%'"}
 NUMBER_FILTER = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
 COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "minWidth": 90}
 CHAR_PX = 9.0            # a character of the grid's 14 px font (capitals and digits), with room to spare

@@ -24,3 +24,5 @@ PRESERVE_TIP = ("Added to the blended need of the account's current owner (Origi
 HIGH_RISK_TIP = "An account with a Risk_Score at or above this counts as high-risk: its ARR is high-risk ARR."
 OPTIMIZE_TIP = ("Tries all 5,151 weight triples (101 without Risk_Score) at this threshold and recommends the one "
                 "with the best Overall Balanced score. Nothing changes until you press Apply.")
+TARGET_TIP = ("How far this rep's book is from its target (the rep's even share of the segment, scaled by "
+              "ramp), in % of the target: +12.0% is 12% above. Within ±15% is the usual fairness band.")

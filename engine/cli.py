@@ -28,6 +28,7 @@ from .refine import OBJECTIVES, refine
 from .rules import Rules
 from .sensitivity import sensitivity
 from .settings import Preferences, Settings, Weights
+from .summary import fairness_detail
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 INVALID = 2
@@ -322,7 +323,7 @@ def summary(dataset: Dataset, allocation: Allocation) -> dict:
         segments[name] = {
             "reps": len(segment.reps), "accounts": len(segment.accounts), "arr": segment.arr,
             "unassigned": segment.unassigned,
-            "fairness": segment.fairness.as_dict(),
+            "fairness": {**segment.fairness.as_dict(), **fairness_detail(dataset, allocation, name)},
         }
     result = {
         "threshold": allocation.settings.threshold,
@@ -387,9 +388,29 @@ def summary_text(dataset: Dataset, allocation: Allocation) -> str:
                      f"{_score(f.risk):>7}{_score(f.custom):>8}{_score(f.balanced):>10}")
     lines.append(f"{'Overall':<12}{'':>72}{_score(allocation.overall_custom):>8}"
                  f"{_score(allocation.overall_balanced):>10}")
+    lines.extend(detail_lines(dataset, allocation))
     if allocation.refinement:
         lines.append(refine_line(allocation))
     return "\n".join(lines)
+
+
+def detail_lines(dataset: Dataset, allocation: Allocation) -> list[str]:
+    """Fairness in a finance team's terms: Gini, largest ÷ smallest book, the rep furthest from
+    target, the share of reps within ±15% of target, and the best score the accounts allow."""
+    lines = ["", f"{'Segment':<12}{'Driver':<10}{'Gini':>7}{'Max/min':>9}{'Worst rep':>11}{'Within 15%':>12}"
+             f"{'Best possible':>15}"]
+    for name in SEGMENTS:
+        detail = fairness_detail(dataset, allocation, name)
+        for driver, label in (("arr", "ARR"), ("accounts", "Accounts"), ("risk", "Risk")):
+            value = {measure: detail[measure][driver] for measure in detail}
+            lines.append(f"{name:<12}{label:<10}{_number(value['gini'], '.3f'):>7}{_number(value['max_min'], '.2f'):>9}"
+                         f"{_number(value['worst_deviation'], '.1f', '%'):>11}"
+                         f"{_number(value['in_band_15'], '.0f', '%'):>12}{_score(value['best']):>15}")
+    return lines
+
+
+def _number(value: float | None, spec: str, unit: str = "") -> str:
+    return "—" if value is None else f"{value:{spec}}{unit}"
 
 
 def refine_line(allocation: Allocation) -> str:

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .allocation import Allocation
+from .allocation import Allocation, SegmentAllocation
 from .comparison import account_changed
 from .dataset import ENTERPRISE, MID_MARKET, Dataset
-from .rules import resolve_rules, status_text
+from .fairness import NO_SPREAD, Spread, best_score, driver_spread
+from .rules import FULL_RAMP, resolve_rules, status_text
 from .sensitivity import SegmentPoint
 
 TOTAL = "Total"
+DRIVERS = ("arr", "accounts", "risk")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def rep_summary(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
     geo_matches = np.bincount(reps, weights=geo, minlength=n)
     owners_kept = np.bincount(reps, weights=kept, minlength=n)
     rules = resolve_rules(dataset, allocation.settings.rules)
+    targets = rep_targets(allocation, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame({
             "Rep": dataset.rep_name,
@@ -64,10 +67,25 @@ def rep_summary(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
             "Average_Deal": np.where(accounts > 0, arr / accounts, np.nan),
             "Geo_Match_Pct": _percent(geo_matches, accounts),
             "Preserved_Pct": _percent(owners_kept, accounts),
+            "ARR_vs_Target_Pct": _versus(arr, targets[0]),
+            "Accounts_vs_Target_Pct": _versus(accounts, targets[1]),
             "Ramp": rules.ramp,
             "Max_Accounts": np.where(np.isinf(rules.max_accounts), np.nan, rules.max_accounts),
             "Max_ARR": np.where(np.isinf(rules.max_arr), np.nan, rules.max_arr),
         })
+
+
+def rep_targets(allocation: Allocation, n_reps: int) -> np.ndarray:
+    """Each rep's ARR, account and high-risk ARR targets (3 × all reps), NaN for a rep in no segment."""
+    targets = np.full((3, n_reps), np.nan)
+    for segment in allocation.segments.values():
+        targets[:, segment.reps] = segment.targets
+    return targets
+
+
+def _versus(total: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """How far a rep's book is from its target, in % of the target (+12.5 = 12.5% above)."""
+    return _percent(total - target, target)
 
 
 def _percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -92,3 +110,37 @@ def account_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
         "Status": status_text(allocation.status),
         "Changed": account_changed(dataset, allocation),
     })
+
+
+def segment_spreads(segment: SegmentAllocation, has_risk: bool) -> dict[str, Spread]:
+    """Gini, max/min, the worst rep's distance from target and the share within ±15%, per driver."""
+    totals = (segment.rep_arr, segment.rep_accounts, segment.rep_risk)
+    return {driver: driver_spread(total, target, segment.ramp) if has_risk or driver != "risk" else NO_SPREAD
+            for driver, total, target in zip(DRIVERS, totals, segment.targets)}
+
+
+def segment_best_scores(dataset: Dataset, allocation: Allocation, name: str) -> dict[str, float | None]:
+    """The highest score per driver that the segment's assigned accounts allow over its reps
+    (PAGES.md §1: "40 accounts over 18 reps cannot score above 81.3 on accounts"); None when the
+    score is N/A or reps ramp (their targets differ, so no single even split is the best)."""
+    segment = allocation.segments[name]
+    placed = segment.accounts[segment.winners >= 0]
+    n_reps = len(segment.reps)
+    if np.any(segment.ramp != FULL_RAMP):
+        return dict.fromkeys(DRIVERS)
+    arr = dataset.arr[placed]
+    high = allocation.high_risk[placed]
+    return {"arr": best_score(arr, n_reps),
+            "accounts": best_score(np.ones(placed.size), n_reps),
+            "risk": best_score(arr[high], n_reps) if dataset.has_risk else None}
+
+
+def fairness_detail(dataset: Dataset, allocation: Allocation, name: str) -> dict[str, dict[str, float | None]]:
+    """A segment's fairness in the terms a finance team uses, per driver: `gini`, `max_min`,
+    `worst_deviation` (% of target), `in_band_15` (% of reps), and `best`, the highest score the
+    accounts allow (CLI.md's summary; the fairness cards' detail; the Fairness sheet)."""
+    spreads = segment_spreads(allocation.segments[name], dataset.has_risk)
+    detail = {measure: {driver: getattr(spreads[driver], measure) for driver in DRIVERS}
+              for measure in ("gini", "max_min", "worst_deviation", "in_band_15")}
+    detail["best"] = segment_best_scores(dataset, allocation, name)
+    return detail

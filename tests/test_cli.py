@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.fairness import gini
+
 from .conftest import ACCOUNT_HEADER, DATA, account, csv_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,7 @@ def test_allocate_writes_export_audit_and_summary(tmp_path):
     result = cli("allocate", *FIXTURE, *KNOWN, "--out", str(out), "--audit", str(audit), "--summary", str(summary))
     assert result.returncode == 0, result.stderr
     assert "Enterprise" in result.stdout and "Overall" in result.stdout
+    assert "Gini" in result.stdout and "Within 15%" in result.stdout and "Best possible" in result.stdout
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["Assigned_Rep"] for r in rows][:3] == ["Bob Smith", "Bob Smith", "Carol Williams"]
     data = json.loads(summary.read_text())
@@ -34,7 +37,15 @@ def test_allocate_writes_export_audit_and_summary(tmp_path):
     ent = data["segments"]["Enterprise"]
     assert {k: ent[k] for k in ("reps", "accounts", "arr", "unassigned")} == {
         "reps": 3, "accounts": 6, "arr": 3_280_000.0, "unassigned": 0}
-    assert set(ent["fairness"]) == {"arr", "accounts", "risk", "custom", "balanced"}
+    assert set(ent["fairness"]) == {"arr", "accounts", "risk", "custom", "balanced",
+                                    "gini", "max_min", "worst_deviation", "in_band_15", "best"}
+    books = {}
+    for r in rows:
+        if r["Segment"] == "Enterprise":
+            books[r["Assigned_Rep"]] = books.get(r["Assigned_Rep"], 0.0) + float(r["ARR"])
+    assert ent["fairness"]["gini"]["arr"] == pytest.approx(gini(list(books.values())))
+    assert ent["fairness"]["max_min"]["arr"] == pytest.approx(max(books.values()) / min(books.values()))
+    assert ent["fairness"]["best"]["accounts"] == 100.0  # 6 accounts over 3 reps split evenly
     assert set(data["overall"]) == {"custom", "balanced"}
     audit_rows = list(csv.DictReader(io.StringIO(audit.read_text())))
     assert len(audit_rows) == 12 * 3

@@ -2,6 +2,7 @@
 import csv
 import io
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -158,7 +159,7 @@ def _plain_number(cell: str) -> bool:
 
 def test_the_workbook_is_a_report_with_reps_and_fairness_formatted(fixture12):
     """Issue 15: the Excel export was a bare dump."""
-    from engine.summary import rep_summary
+    from engine.summary import fairness_detail, rep_summary
 
     a = allocate(fixture12, settings(threshold=5000))
     book = load_workbook(io.BytesIO(export_xlsx(fixture12, a)))
@@ -172,9 +173,18 @@ def test_the_workbook_is_a_report_with_reps_and_fairness_formatted(fixture12):
     assert [r[0].value for r in reps.iter_rows(min_row=2)] == list(expected["Rep"])
     assert [r[3].value for r in reps.iter_rows(min_row=2)] == list(expected["ARR"])
     assert reps.cell(2, [c.value for c in reps[1]].index("Max ARR") + 1).value is None  # no cap: blank
-    rows = {r[0].value: [c.value for c in r] for r in fairness.iter_rows(min_row=2)}
-    assert rows["Overall"][-1] == a.overall_balanced
-    assert rows["Enterprise"][-1] == a.segments["Enterprise"].fairness.balanced
+    rows = {r[0].value: dict(zip([c.value for c in fairness[1]], [c.value for c in r]))
+            for r in fairness.iter_rows(min_row=2)}
+    assert rows["Overall"]["Balanced"] == a.overall_balanced
+    assert rows["Enterprise"]["Balanced"] == a.segments["Enterprise"].fairness.balanced
+    detail = fairness_detail(fixture12, a, "Enterprise")
+    assert rows["Enterprise"]["ARR Gini"] == detail["gini"]["arr"]
+    assert rows["Enterprise"]["Accounts reps within ±15% %"] == detail["in_band_15"]["accounts"]
+    assert rows["Enterprise"]["Risk best possible score"] == detail["best"]["risk"]
+    gini_column = [c.value for c in fairness[1]].index("ARR Gini") + 1
+    assert fairness.cell(2, gini_column).number_format == "0.000"
+    versus = [c.value for c in reps[1]].index("ARR vs target %")
+    assert [r[versus].value for r in reps.iter_rows(min_row=2)] == pytest.approx(list(expected["ARR_vs_Target_Pct"]))
     assert export_xlsx(fixture12, a) == export_xlsx(fixture12, a)
 
 

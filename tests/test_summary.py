@@ -4,7 +4,14 @@ import math
 import numpy as np
 
 from engine import ENTERPRISE, MID_MARKET, allocate
-from engine.summary import TOTAL, account_table, rep_summary, segment_kpis
+from engine.summary import (
+    TOTAL,
+    account_table,
+    rep_summary,
+    segment_best_scores,
+    segment_kpis,
+    segment_spreads,
+)
 
 from .conftest import account, load, rep, settings
 
@@ -68,3 +75,26 @@ def test_an_unassigned_account_with_a_named_owner_has_changed():
     dataset = load([account("A1", 10, 5000, "CA", "Gone")], [rep("Cy", "Mid-Market", "CA")])
     table = account_table(dataset, allocate(dataset, settings(threshold=1000)))
     assert table["Assigned_Rep"][0] == "" and bool(table["Changed"][0])
+
+
+def test_rep_summary_says_how_far_each_book_is_from_its_target():
+    dataset = small()
+    table = rep_summary(dataset, allocate(dataset, settings(threshold=1000))).set_index("Rep")
+    enterprise = table.loc[["Ann", "Bo"]]
+    assert np.allclose(enterprise["ARR_vs_Target_Pct"], (enterprise["ARR"] - 1000) / 1000 * 100)
+    assert np.allclose(enterprise["Accounts_vs_Target_Pct"], (enterprise["Accounts"] - 1.5) / 1.5 * 100)
+    assert table.loc["Cy", "ARR_vs_Target_Pct"] == 0.0
+
+
+def test_segment_spreads_and_best_scores():
+    dataset = small()
+    allocation = allocate(dataset, settings(threshold=1000))
+    segment = allocation.segments[ENTERPRISE]
+    spreads = segment_spreads(segment, dataset.has_risk)
+    books = sorted(segment.rep_arr)
+    assert spreads["arr"].max_min == books[1] / books[0]
+    assert spreads["accounts"].in_band_15 == 0.0  # books of 1 and 2 accounts against 1.5 each
+    best = segment_best_scores(dataset, allocation, ENTERPRISE)
+    assert best["accounts"] == segment.fairness.accounts  # 3 accounts over 2 reps: 2 and 1 is the best
+    assert segment.fairness.arr <= best["arr"] <= 100.0
+    assert best["risk"] == 100 - 100 * 200 / 700  # high-risk A1 and A3 on their own: books 900 and 500

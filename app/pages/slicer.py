@@ -24,6 +24,7 @@ from ..grids import (
     MONEY,
     NUMBER_FILTER,
     PERCENT,
+    SIGNED_PERCENT,
     fitted,
     graph,
     panel,
@@ -33,7 +34,7 @@ from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
 from ..state import current, dataset_of, settings_from_json
-from ..terms import CAP_TIP, RAMP_TIP
+from ..terms import CAP_TIP, RAMP_TIP, TARGET_TIP
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ REP_COLUMNS = [
     {"field": "Average_Deal", "headerName": "Average deal", "valueFormatter": MONEY, **NUMBER_FILTER},
     {"field": "Geo_Match_Pct", "headerName": "Geo match", "valueFormatter": PERCENT, **NUMBER_FILTER},
     {"field": "Preserved_Pct", "headerName": "Owner kept", "valueFormatter": PERCENT, **NUMBER_FILTER},
+    {"field": "ARR_vs_Target_Pct", "headerName": "ARR vs target", "valueFormatter": SIGNED_PERCENT,
+     **NUMBER_FILTER, "headerTooltip": TARGET_TIP},
+    {"field": "Accounts_vs_Target_Pct", "headerName": "Accounts vs target", "valueFormatter": SIGNED_PERCENT,
+     **NUMBER_FILTER, "headerTooltip": TARGET_TIP},
     {"field": "Ramp", "valueFormatter": PERCENT, **NUMBER_FILTER, "headerTooltip": RAMP_TIP},
     {"field": "Max_Accounts", "headerName": "Max accounts", "valueFormatter": COUNT, **NUMBER_FILTER,
      "headerTooltip": CAP_TIP},
@@ -134,7 +139,7 @@ def render_slicer(data, settings, theme, plan=None):
     figures = [distribution_figure(name, reps[reps["Segment"] == name], kpis[name].accounts, theme)
                for name in (ENTERPRISE, MID_MARKET)]
     banners = [banner("warning", text, dismissable=False) for text in allocation.warnings]
-    return (banners, kpi_cards(kpis), disruption_card(state), fairness_cards(allocation), *figures,
+    return (banners, kpi_cards(kpis), disruption_card(state), fairness_cards(state.dataset, allocation), *figures,
             json_records(reps), fitted(REP_COLUMNS, reps))
 
 

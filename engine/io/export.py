@@ -97,30 +97,46 @@ def export_xlsx(dataset: Dataset, allocation: Allocation, rebalance: Rebalance |
 
     tables = {"Assignments": export_table(dataset, allocation),
               "Reps": rep_summary(dataset, allocation).rename(columns=REP_HEADERS),
-              "Fairness": fairness_table(allocation)}
+              "Fairness": fairness_table(dataset, allocation)}
     if rebalance is not None:
         tables["Transfers"] = transfer_table(dataset, rebalance)
     return workbook_bytes(tables, settings_record(dataset, allocation, rebalance))
 
 
+DETAIL_DRIVERS = (("arr", "ARR"), ("accounts", "Accounts"), ("risk", "Risk"))
+DETAIL_COLUMNS = (("gini", "Gini", "0.000"), ("max_min", "max/min", "0.00"),  # (measure, heading, format)
+                  ("worst_deviation", "worst rep vs target %", "0.0"), ("in_band_15", "reps within ±15% %", "0.0"),
+                  ("best", "best possible score", "0.00"))
 REP_HEADERS = {"High_Risk_ARR": "High-risk ARR", "High_Risk_Share": "High-risk share %",
                "Average_Deal": "Average deal", "Geo_Match_Pct": "Geo match %", "Preserved_Pct": "Owner kept %",
+               "ARR_vs_Target_Pct": "ARR vs target %", "Accounts_vs_Target_Pct": "Accounts vs target %",
                "Ramp": "Ramp %", "Max_Accounts": "Max accounts", "Max_ARR": "Max ARR"}
 MONEY_COLUMNS = {"ARR", "High-risk ARR", "Average deal", "Max ARR"}
 COUNT_COLUMNS = {"Num_Employees", "Accounts", "Max accounts", "Wave"}
 PERCENT_COLUMNS = {"High-risk share %", "Geo match %", "Owner kept %", "Ramp %", "ARR CV %", "Accounts CV %",
-                   "Risk CV %"}
+                   "Risk CV %", "ARR vs target %", "Accounts vs target %"}
 SCORE_COLUMNS = {"ARR score", "Accounts score", "Risk score", "Custom", "Balanced"}
 FORMATS = [(MONEY_COLUMNS, '"$"#,##0'), (COUNT_COLUMNS, "#,##0"), (PERCENT_COLUMNS, "0.0"),
-           (SCORE_COLUMNS, "0.00")]
+           (SCORE_COLUMNS, "0.00"),
+           *(({f"{label} {heading}" for _, label in DETAIL_DRIVERS}, number_format)
+             for _, heading, number_format in DETAIL_COLUMNS)]
 
 
-def fairness_table(allocation: Allocation) -> pd.DataFrame:
-    """Per segment the three drivers' CV% and scores and both composites; Overall last."""
-    rows = [{"Segment": name, "ARR CV %": f.cv_arr, "Accounts CV %": f.cv_accounts, "Risk CV %": f.cv_risk,
-             "ARR score": f.arr, "Accounts score": f.accounts, "Risk score": f.risk, "Custom": f.custom,
-             "Balanced": f.balanced}
-            for name, f in ((name, segment.fairness) for name, segment in allocation.segments.items())]
+def fairness_table(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
+    """Per segment the three drivers' CV% and scores, both composites, and each driver's Gini,
+    largest ÷ smallest book, worst rep, share within ±15% and best possible score; Overall last."""
+    from ..summary import fairness_detail
+
+    rows = []
+    for name, segment in allocation.segments.items():
+        f = segment.fairness
+        row = {"Segment": name, "ARR CV %": f.cv_arr, "Accounts CV %": f.cv_accounts, "Risk CV %": f.cv_risk,
+               "ARR score": f.arr, "Accounts score": f.accounts, "Risk score": f.risk, "Custom": f.custom,
+               "Balanced": f.balanced}
+        detail = fairness_detail(dataset, allocation, name)
+        for driver, label in DETAIL_DRIVERS:
+            row.update({f"{label} {heading}": detail[measure][driver] for measure, heading, _ in DETAIL_COLUMNS})
+        rows.append(row)
     rows.append({"Segment": "Overall", "Custom": allocation.overall_custom, "Balanced": allocation.overall_balanced})
     return pd.DataFrame(rows, columns=list(rows[0]))
 

@@ -158,10 +158,13 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
     assert "Refined: " in on and f"Custom {score_text(greedy.overall_custom)} → " in on
 
 
-def test_refined_fairness_cards_show_the_distance_to_the_limit():
-    plain = slicer.render_slicer(demo_summary(), demo_settings(), "light")[3]
-    refined = slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[3]
-    assert "Points left" not in str(plain) and str(refined).count("Points left to a perfect 100") == 2
+def test_fairness_cards_show_the_distance_to_100_the_best_the_data_allows_and_the_spread():
+    plain = str(slicer.render_slicer(demo_summary(), demo_settings(), "light")[3])
+    refined = str(slicer.render_slicer(demo_summary(), {**demo_settings(), "refine": True}, "light")[3])
+    for cards in (plain, refined):
+        assert cards.count("Points left to a perfect 100") == 2 and cards.count("Best these accounts allow") == 2
+        assert cards.count("Spread in detail") == 2 and "% of reps within ±15%" in cards
+    assert plain != refined
 
 
 def test_refine_preview_of_big_data_waits_to_be_asked():

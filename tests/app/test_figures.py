@@ -9,7 +9,7 @@ from app.figures import distribution_figure, empty_runs, sensitivity_figure, sen
 from app.formats import score_text
 from engine import allocate
 from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
-from engine.summary import segment_kpis
+from engine.summary import fairness_detail, segment_kpis
 
 from ..conftest import settings
 
@@ -129,8 +129,11 @@ def test_shown_scores_are_rounded_down_into_their_band():
 
 def test_cards_show_engine_numbers(fixture12):
     allocation = allocate(fixture12, settings(threshold=5000, weights=(33, 33, 34)))
-    text = str(kpi_cards(segment_kpis(allocation))) + str(fairness_cards(allocation))
+    text = str(kpi_cards(segment_kpis(allocation))) + str(fairness_cards(fixture12, allocation))
     assert f"${allocation.segments['Enterprise'].arr:,.0f}" in text
+    detail = fairness_detail(fixture12, allocation, "Enterprise")
+    assert f"Gini {detail['gini']['arr']:.3f}" in text
+    assert f"Accounts {detail['best']['accounts']:.2f}" in text
     assert score_text(allocation.overall_balanced) in text
 
 

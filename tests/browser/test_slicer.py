@@ -71,3 +71,17 @@ def test_more_than_two_files_are_refused_in_the_browser_before_sending(page, tmp
     page.click(f"#{Ids.BANNERS} summary")
     page.wait_text(Ids.BANNERS, "3 files chosen: upload two CSVs (Reps and Accounts) or one .xlsx workbook")
     assert "Demo data" in page.text(Ids.DATA_LABEL)
+
+
+def test_fairness_cards_open_the_spread_in_a_finance_teams_terms(page):
+    """Issue 15: Gini, max/min, the worst rep and the share within ±15% beside CV%, and how far the
+    data lets each score go (PAGES.md §1)."""
+    page.wait_text(Ids.FAIRNESS_CARDS, "Best these accounts allow")
+    spread = page.css("#spread-mid-market")
+    assert "Gini" not in spread.text  # folded until asked for
+    page.css("#spread-mid-market summary").click()
+    page.until(lambda: "of reps within ±15%" in spread.text, message="the detail opens")
+    assert "Gini 0." in spread.text and "largest ÷ smallest book" in spread.text
+    assert "Accounts 99.36" in page.text(Ids.FAIRNESS_CARDS)  # 990 accounts cannot split evenly over 14 reps
+    page.js(f"document.querySelector('#{Ids.REP_GRID} .ag-body-horizontal-scroll-viewport').scrollLeft = 99999")
+    page.until(lambda: "ARR vs target" in page.text(Ids.REP_GRID), message="rep grid shows the target columns")
