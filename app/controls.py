@@ -79,6 +79,9 @@ def default_settings(data: dict) -> Settings:
     return Settings(data["default_threshold"], weights)
 
 
+REFINE_CONTROLS = ("refine", "objective", "min_gain")
+
+
 def next_settings(trigger: str | None, inputs: dict, stored: dict | None, data: dict) -> Change:
     """The SETTINGS store after control `trigger` moved; a page load restores what the session had.
     New data and the reset control start from the data's defaults."""
@@ -88,8 +91,8 @@ def next_settings(trigger: str | None, inputs: dict, stored: dict | None, data: 
                   else "reset" if trigger == "reset" else None)
         return Change(settings_json(default_settings(data), data["key"]), reset=reason)
     choice = RefineChoice.of(stored)
-    if trigger in ("refine", "objective"):
-        choice = RefineChoice.of({"refine": inputs["refine"], "objective": inputs["objective"]})
+    if trigger in REFINE_CONTROLS:
+        choice = RefineChoice.of({name: inputs[name] for name in REFINE_CONTROLS})
     mode = ModeChoice.of(stored)
     if trigger in ("mode", "band", "drivers", "waves"):
         mode = _mode(trigger, inputs, mode)
@@ -195,6 +198,7 @@ def control_values(settings: dict, data: dict) -> dict:
         "threshold_text": format_count(settings["threshold"]),
         **dict(zip(WEIGHTS, weights)), **{name: settings[name] for name in PREFERENCES},
         "refine": settings["refine"], "objective": settings["objective"],
+        "min_gain": str(RefineChoice.of(settings).min_gain),
         "mode": settings["mode"], "band": settings["band"], "drivers": settings["drivers"], "waves": settings["waves"],
         **{name: format_money(rules[key]) for name, key in MONEY_RULES.items()},
     }

@@ -76,6 +76,7 @@ class Ids(StrEnum):
     RULE_COUNTS = "rule-counts"
     REFINE = "refine"
     REFINE_OBJECTIVE = "refine-objective"
+    REFINE_MIN_GAIN = "refine-min-gain"
     REFINE_PREVIEW = "refine-preview"
     REFINE_PREVIEW_RUN = "refine-preview-run"
     BANNERS = "banners"

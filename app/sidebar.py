@@ -23,6 +23,7 @@ from flask import request
 
 from engine.dataset import SEGMENTS
 from engine.io.template import FILES as TEMPLATE_FILES
+from engine.refine import DEFAULT_MIN_GAIN, MIN_GAIN_CHOICES
 from engine.settings import MAX_BONUS
 
 from .cards import refine_summary
@@ -38,6 +39,7 @@ from .terms import (
     HIGH_RISK_TIP,
     HOLD_TIP,
     LOCK_TIP,
+    MIN_GAIN_TIP,
     PIN_TIP,
     PRESERVE_TIP,
     RAMP_TIP,
@@ -102,6 +104,7 @@ def sidebar() -> html.Div:
                                      options=[{"label": "Balanced", "value": "balanced"},
                                               {"label": "Custom", "value": "custom"}],
                                      className="small d-inline-block")], className="d-flex align-items-center"),
+            min_gain_choice(),
             html.Div(id=Ids.REFINE_PREVIEW, className="small mt-1 refine-preview"),
             dbc.Button("Preview", id=Ids.REFINE_PREVIEW_RUN, color="link", size="sm", className="d-none p-0"),
             html.Div("Moves or swaps accounts inside a segment while that raises the score; never keeps "
@@ -110,6 +113,19 @@ def sidebar() -> html.Div:
         ]),
         section("Optimize weights", [optimize_panel()]),
     ], className="sidebar")
+
+
+def min_gain_choice() -> html.Div:
+    """The smallest gain worth a change: a leader must be able to defend every move and swap."""
+    options = [{"label": "any gain" if value == 0 else f"{value:g} points", "value": str(value)}
+               for value in MIN_GAIN_CHOICES]
+    return html.Div([
+        dbc.Label("Smallest gain worth a change", html_for=Ids.REFINE_MIN_GAIN, className="small mb-0 me-2",
+                  id=f"{Ids.REFINE_MIN_GAIN}-label"),
+        dbc.Select(id=Ids.REFINE_MIN_GAIN, options=options, value=str(DEFAULT_MIN_GAIN), size="sm",
+                   className="w-auto"),
+        dbc.Tooltip(MIN_GAIN_TIP, target=f"{Ids.REFINE_MIN_GAIN}-label", placement="right"),
+    ], className="d-flex align-items-center flex-wrap mt-1")
 
 
 def template_links() -> html.Div:
@@ -191,6 +207,7 @@ CONTROLS = {  # name → (component id, property) of every control the settings 
     "weight_risk": (Ids.WEIGHT_RISK, "value"),
     "geo": (Ids.GEO, "value"), "preserve": (Ids.PRESERVE, "value"), "high_risk": (Ids.HIGH_RISK, "value"),
     "refine": (Ids.REFINE, "value"), "objective": (Ids.REFINE_OBJECTIVE, "value"),
+    "min_gain": (Ids.REFINE_MIN_GAIN, "value"),
     "lock_arr": (Ids.LOCK_ARR, "value"), "review_arr": (Ids.REVIEW_ARR, "value"),
     "cap_accounts_e": (Ids.CAP_ACCOUNTS_E, "value"), "cap_arr_e": (Ids.CAP_ARR_E, "value"),
     "cap_accounts_m": (Ids.CAP_ACCOUNTS_M, "value"), "cap_arr_m": (Ids.CAP_ARR_M, "value"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from engine import Allocation, Dataset, Preferences, Settings, Weights, allocate, default_threshold, slider_range
 from engine.dataset import MAX_THRESHOLD, SEGMENTS, slider_stops
 from engine.rebalance import DRIVERS, Plan, Rebalance, today
-from engine.refine import BALANCED, OBJECTIVES, refine
+from engine.refine import BALANCED, DEFAULT_MIN_GAIN, MIN_GAIN_CHOICES, OBJECTIVES, refine
 from engine.rules import Rules
 
 from .services import services
@@ -45,6 +45,7 @@ class RefineChoice:
 
     on: bool = False
     objective: str = BALANCED
+    min_gain: float = DEFAULT_MIN_GAIN  # points a change must add (engine.refine.gain_bar)
 
     @property
     def mode(self) -> str | None:
@@ -56,7 +57,17 @@ class RefineChoice:
         """What the SETTINGS store says; anything a user could not have chosen reads as off."""
         stored = stored or {}
         objective = stored.get("objective")
-        return cls(stored.get("refine") is True, objective if objective in OBJECTIVES else BALANCED)
+        return cls(stored.get("refine") is True, objective if objective in OBJECTIVES else BALANCED,
+                   min_gain_of(stored.get("min_gain")))
+
+
+def min_gain_of(value) -> float:
+    """One of the offered minimum gains (a number, or its text from the drop-down); else the default."""
+    try:
+        number = float(value) if isinstance(value, (int, float, str)) and len(str(value)) < 10 else None
+    except ValueError:
+        number = None
+    return number if number in MIN_GAIN_CHOICES else DEFAULT_MIN_GAIN
 
 
 REDRAW, REBALANCE = "redraw", "rebalance"
@@ -101,7 +112,8 @@ def settings_json(settings: Settings, data_key: str, choice: RefineChoice = Refi
     p = settings.preferences
     return {"data_key": data_key, "threshold": settings.threshold, "weights": settings.weights.as_list(),
             "geo": p.geo, "preserve": p.preserve, "high_risk": p.high_risk,
-            "refine": choice.on, "objective": choice.objective, "rules": rules_json(settings.rules),
+            "refine": choice.on, "objective": choice.objective, "min_gain": choice.min_gain,
+            "rules": rules_json(settings.rules),
             **mode.json()}
 
 
@@ -178,7 +190,7 @@ class Current:
     error: str | None = None   # why the plan could not be worked out
 
 
-PLAN_IGNORES = ("refine", "objective")  # settings a rebalancing plan does not read
+PLAN_IGNORES = ("refine", "objective", "min_gain")  # settings a rebalancing plan does not read
 
 
 def plan_key(data: dict, stored_settings: dict) -> str:
@@ -207,12 +219,14 @@ def current(data: dict | None, stored_settings: dict | None, plan: dict | None =
             return Current(dataset, ready.allocation, ready)
         error = plan.get("error") if answered and isinstance(plan.get("error"), str) else None
         return Current(dataset, today(dataset, settings), None, pending=error is None, error=error)
-    objective = objective or RefineChoice.of(stored_settings).mode
+    choice = RefineChoice.of(stored_settings)
+    objective = objective or choice.mode
     if objective is None:
         return Current(dataset, allocate(dataset, settings))
-    memo_key = f"refined:{data['key']}:{digest(settings_json(settings, data['key']))}:{objective}"
+    memo_key = (f"refined:{data['key']}:{digest(settings_json(settings, data['key']))}:{objective}:"
+                f"{choice.min_gain}")
     return Current(dataset, services().store.memo(
-        memo_key, lambda: refine(dataset, allocate(dataset, settings), objective)))
+        memo_key, lambda: refine(dataset, allocate(dataset, settings), objective, choice.min_gain)))
 
 
 def dataset_of(data: dict | None) -> Dataset | None:

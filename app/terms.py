@@ -26,3 +26,6 @@ OPTIMIZE_TIP = ("Tries all 5,151 weight triples (101 without Risk_Score) at this
                 "with the best Overall Balanced score. Nothing changes until you press Apply.")
 TARGET_TIP = ("How far this rep's book is from its target (the rep's even share of the segment, scaled by "
               "ramp), in % of the target: +12.0% is 12% above. Within ±15% is the usual fairness band.")
+MIN_GAIN_TIP = ("A move or swap is made only when it raises the segment's score by at least this many points, so "
+                "every change can be defended: 0.02 stops trading two near-equal accounts for nothing. In a "
+                "segment of more than 1,000 accounts the bar shrinks in proportion (one account weighs less).")

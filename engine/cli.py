@@ -24,7 +24,7 @@ from .io.report import Level, Report
 from .optimize import optimize_weights
 from .rebalance import DRIVERS as REBALANCE_DRIVERS
 from .rebalance import Plan, Rebalance, rebalance
-from .refine import OBJECTIVES, refine
+from .refine import DEFAULT_MIN_GAIN, MIN_GAIN_CHOICES, OBJECTIVES, refine
 from .rules import Rules
 from .sensitivity import sensitivity
 from .settings import Preferences, Settings, Weights
@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
                                  help="after the greedy, move and swap accounts while that raises each "
                                       "segment's Balanced score (or Custom), keeping every geo match "
                                       "and owner count")
+            command.add_argument("--refine-min-gain", type=float, default=DEFAULT_MIN_GAIN,
+                                 choices=MIN_GAIN_CHOICES, metavar="POINTS",
+                                 help="the smallest gain worth a change, in points (default %(default)s; "
+                                      "scaled down in segments of over 1,000 accounts; one of "
+                                      f"{', '.join(map(str, MIN_GAIN_CHOICES))})")
         if name in ("allocate", "sensitivity", "rebalance"):
             command.add_argument("--out", type=Path, help="output CSV file")
     return parser
@@ -227,7 +232,7 @@ def _source(path: Path) -> Source:
 def run_allocate(args, dataset: Dataset, settings: Settings) -> None:
     allocation = allocate(dataset, settings)
     if args.refine:
-        allocation = refine(dataset, allocation, args.refine)
+        allocation = refine(dataset, allocation, args.refine, args.refine_min_gain)
     for warning in allocation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(summary_text(dataset, allocation))
@@ -357,6 +362,7 @@ def refine_summary(allocation: Allocation) -> dict:
 
     return {
         "objective": r.objective,
+        "min_gain": r.min_gain,
         "moves": r.moves,
         "swaps": r.swaps,
         "balanced": {"before": scores(greedy, "balanced"), "after": scores(allocation, "balanced")},

@@ -19,11 +19,15 @@ from . import kernels
 from .allocation import Allocation, SegmentAllocation, SegmentInputs, inputs_of, overall_of, segment_result
 from .dataset import Dataset
 from .fairness import Fairness
-from .refine_kernel import MIN_GAIN, MOVE, refine_segment
+from .refine_kernel import MOVE, refine_segment
 
 BALANCED = "balanced"
 CUSTOM = "custom"
 OBJECTIVES = (BALANCED, CUSTOM)
+DEFAULT_MIN_GAIN = 0.02  # points a change must add to the score of a 1,000-account segment
+MIN_GAIN_CHOICES = (0.0, 0.01, 0.02, 0.05, 0.1)
+PER_ACCOUNTS = 1_000
+GAIN_FLOOR = 1e-6        # smaller gains are rounding noise, never worth a change
 DRIVERS = ("ARR", "Accounts", "High-risk ARR")
 
 
@@ -68,6 +72,7 @@ class Refinement:
     greedy: Allocation
     segments: dict[str, SegmentRefinement]
     seconds: float
+    min_gain: float = DEFAULT_MIN_GAIN
 
     def _sum(self, name: str) -> int:
         return sum(getattr(segment, name) for segment in self.segments.values())
@@ -81,25 +86,35 @@ class Refinement:
     kept_after = property(lambda self: self._sum("kept_after"))
 
 
-def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED, min_gain: float = MIN_GAIN) -> Allocation:
-    """The greedy allocation improved by moves and swaps of at least `min_gain` points each;
-    `refinement` says what changed. Locked and unplaced accounts stay where they are and no rep
-    is taken over a cap (§7 item 5)."""
+def refine(dataset: Dataset, greedy: Allocation, objective: str = BALANCED,
+           min_gain: float = DEFAULT_MIN_GAIN) -> Allocation:
+    """The greedy allocation improved by moves and swaps worth at least `min_gain` points each (less in a
+    segment of over 1,000 accounts, see `gain_bar`); `refinement` says what changed. Locked and unplaced
+    accounts stay where they are and no rep is taken over a cap (§7 item 5)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"refine objective must be one of {OBJECTIVES}, got {objective!r}")
+    if not 0 <= min_gain <= max(MIN_GAIN_CHOICES):
+        raise ValueError(f"refine minimum gain must be 0-{max(MIN_GAIN_CHOICES)} points, got {min_gain!r}")
     started = time.perf_counter()
     assigned = greedy.assigned.copy()
     segments, refinements = {}, {}
     for name, segment in greedy.segments.items():
         segments[name], refinements[name] = _refine_segment(dataset, greedy, segment, objective, min_gain)
         assigned[segment.accounts] = segments[name].winners
-    refinement = Refinement(objective, greedy, refinements, time.perf_counter() - started)
+    refinement = Refinement(objective, greedy, refinements, time.perf_counter() - started, min_gain)
     return Allocation(
         settings=greedy.settings, assigned=assigned, status=greedy.status, enterprise=greedy.enterprise,
         high_risk=greedy.high_risk, segments=segments,
         overall_custom=overall_of(segments, "custom"), overall_balanced=overall_of(segments, "balanced"),
         warnings=greedy.warnings, rules=greedy.rules, refinement=refinement,
     )
+
+
+def gain_bar(min_gain: float, placed: int) -> float:
+    """Points a change must add in a segment of `placed` accounts: `min_gain` up to 1,000 accounts,
+    scaled by 1,000 ÷ placed beyond, since one account weighs less in a bigger segment. 0.02 stops
+    a swap of two near-equal accounts in the demo yet lets 100,000 accounts reach the same balance."""
+    return max(min_gain * PER_ACCOUNTS / max(placed, PER_ACCOUNTS), GAIN_FLOOR)
 
 
 def objective_weights(segment: SegmentAllocation, objective: str, weights) -> np.ndarray:
@@ -122,7 +137,8 @@ def _refine_segment(dataset: Dataset, greedy: Allocation, segment: SegmentAlloca
     refined = before.copy()
     if len(segment.reps) > 1 and weight.sum() > 0 and len(placed):
         books = refined[placed].copy()
-        log, cvs = refine_segment(kernels.select(inputs.arrays, placed), books, weight, min_gain)
+        log, cvs = refine_segment(kernels.select(inputs.arrays, placed), books, weight,
+                                  gain_bar(min_gain, len(placed)))
         refined[placed] = books
         log[:, 1:3] = np.where(log[:, 1:3] >= 0, placed[np.maximum(log[:, 1:3], 0)], -1)
         result = segment_result(inputs, refined, greedy.settings.weights, dataset.has_risk)

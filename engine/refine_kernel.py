@@ -22,7 +22,6 @@ from .kernels import FREE, within_caps
 
 MOVE = 0
 SWAP = 1
-MIN_GAIN = 0.0005      # a change must raise the score by this many points to be worth making
 MIN_ROUND_GAIN = 0.01  # stop when a round of passes raises the score by less (points)
 MAX_ROUNDS = 20
 PROBES = 1             # accounts looked at on each side of the ideal swap partner's ARR

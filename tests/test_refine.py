@@ -7,7 +7,17 @@ from hypothesis import strategies as st
 
 from engine import allocate
 from engine.audit import audit_index, refinement_step
-from engine.refine import BALANCED, CUSTOM, refine, replay
+from engine.refine import (
+    BALANCED,
+    CUSTOM,
+    DEFAULT_MIN_GAIN,
+    GAIN_FLOOR,
+    MIN_GAIN_CHOICES,
+    gain_bar,
+    objective_weights,
+    refine,
+    replay,
+)
 from engine.refine_kernel import SCAN_ALL_REPS
 
 from .conftest import account, load, rep, settings
@@ -204,3 +214,52 @@ def test_walking_every_change_gives_the_same_steps_as_asking_for_each(demo):
     assert len(walked) == refined.refinement.changes
     for step in walked[:5] + walked[-5:]:
         assert step == refinement_step(demo, refined, step.segment, step.number)
+
+
+# --- the minimum gain per change (issue 15) -------------------------------------------------
+
+def change_gains(greedy, refined, objective):
+    """What each logged change added to its segment's optimised score, in points."""
+    gains = {}
+    for name, segment in refined.refinement.segments.items():
+        weight = objective_weights(greedy.segments[name], objective, greedy.settings.weights)
+        cvs = np.vstack([[np.nan if cv is None else cv for cv in segment.cv_after(0)], segment.cvs])
+        spread = np.nan_to_num(cvs * weight).sum(axis=1) / max(weight.sum(), 1e-300)
+        gains[name] = -np.diff(spread)
+    return gains
+
+
+def test_gain_bar_is_the_setting_up_to_1000_accounts_and_scaled_down_beyond():
+    assert gain_bar(0.02, 4) == gain_bar(0.02, 1000) == 0.02
+    assert gain_bar(0.02, 50_000) == pytest.approx(0.0004)
+    assert gain_bar(0.0, 10) == GAIN_FLOOR
+
+
+def test_demo_makes_no_change_too_small_to_defend(demo):
+    """Issue 15: a $66,600 account was swapped for a $66,000 one for +0.001 points."""
+    greedy = allocate(demo, settings(threshold=1000))
+    every_gain, defended = refine(demo, greedy, min_gain=0.0), refine(demo, greedy)
+    assert defended.refinement.min_gain == DEFAULT_MIN_GAIN
+    small = np.concatenate(list(change_gains(greedy, every_gain, BALANCED).values()))
+    assert (small < DEFAULT_MIN_GAIN).sum() > 100  # without a bar, most swaps gain next to nothing
+    for name, gains in change_gains(greedy, defended, BALANCED).items():  # about 1,000 accounts each
+        assert gains.min() >= gain_bar(DEFAULT_MIN_GAIN, len(greedy.segments[name].accounts)) - 1e-9 > 0.019
+    assert defended.refinement.changes < every_gain.refinement.changes / 1.5
+    assert defended.overall_balanced >= 99  # and the balance is all but the same
+
+
+@FAST
+@given(datasets(), user_settings(), st.sampled_from([BALANCED, CUSTOM]), st.sampled_from(MIN_GAIN_CHOICES))
+def test_every_change_clears_the_bar(data, s, objective, min_gain):
+    d = load(*data)
+    greedy = allocate(d, s)
+    refined = refine(d, greedy, objective, min_gain)
+    for name, gains in change_gains(greedy, refined, objective).items():
+        placed = int((greedy.segments[name].winners >= 0).sum())
+        assert (gains >= gain_bar(min_gain, placed) - 1e-9).all()
+
+
+def test_a_minimum_gain_out_of_range_is_refused():
+    d, greedy = arr_only_greedy_example()
+    with pytest.raises(ValueError, match="minimum gain"):
+        refine(d, greedy, min_gain=-1)

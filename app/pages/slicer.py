@@ -169,7 +169,7 @@ def show_review_queue(data, settings, plan):
     return no_update if state is None else queue_view(state.dataset, state.allocation)
 
 
-CURVE_IGNORES = ("threshold", "data_key", "refine", "objective")
+CURVE_IGNORES = ("threshold", "data_key", "refine", "objective", "min_gain")
 
 
 @callback(Output(Ids.SENSITIVITY_INPUTS, "data"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),

@@ -227,6 +227,8 @@ def settings_record(dataset: Dataset, allocation: Allocation,
         ("Preserve owner bonus", s.preferences.preserve),
         ("High-risk threshold", s.preferences.high_risk),
         ("Refine balance", allocation.refinement.objective.title() if allocation.refinement else "Off"),
+        *([("Refine: smallest gain per change (points)", allocation.refinement.min_gain)]
+          if allocation.refinement else []),
         *rules_record(allocation.settings.rules),
         ("Data fingerprint", dataset.fingerprint),
         ("Accounts", dataset.n_accounts),

@@ -53,7 +53,7 @@ def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
 def test_update_settings_writes_every_control_back():
     controls = {"threshold": 0, "threshold_text": "1,000", "weight_arr": 34, "weight_accounts": 33,
                 "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70, "refine": False,
-                "objective": "balanced", "lock_arr": "", "review_arr": "", "cap_accounts_e": "", "cap_arr_e": "",
+                "objective": "balanced", "min_gain": "0.02", "lock_arr": "", "review_arr": "", "cap_accounts_e": "", "cap_arr_e": "",
                 "cap_accounts_m": "", "cap_arr_m": "", "mode": "redraw", "band": 15, "drivers": ["arr", "accounts"],
                 "waves": 2}
     events = {"pick": None, "weights_pick": None, "pin": None, "reset": None}
@@ -188,3 +188,13 @@ def test_a_failing_callback_tells_the_user_whether_the_store_is_out_or_something
         assert trouble_message(outage).startswith("The server cannot reach its session store right now")
     other = trouble_message(KeyError("x"))
     assert other.startswith("The server could not finish your last action") and "KeyError" not in other
+
+
+def test_the_refinement_follows_the_chosen_smallest_gain():
+    from app.state import current
+
+    every = current(demo_summary(), {**demo_settings(), "refine": True, "min_gain": 0.0}).allocation.refinement
+    defended = current(demo_summary(), {**demo_settings(), "refine": True}).allocation.refinement
+    large = current(demo_summary(), {**demo_settings(), "refine": True, "min_gain": 0.1}).allocation.refinement
+    assert (every.min_gain, defended.min_gain, large.min_gain) == (0.0, 0.02, 0.1)
+    assert every.changes > defended.changes > large.changes

@@ -22,7 +22,8 @@ NO_RULES = {"lock_arr_at_least": None, "review_arr_at_least": None,
 def inputs(**changes):
     base = {"threshold": 6, "threshold_text": "5,000", "pick": None, "weights_pick": None, "weight_arr": 34,
             "weight_accounts": 33, "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70,
-            "refine": False, "objective": "balanced", "lock_arr": "", "review_arr": "", "cap_accounts_e": "",
+            "refine": False, "objective": "balanced", "min_gain": "0.02", "lock_arr": "", "review_arr": "",
+            "cap_accounts_e": "",
             "cap_arr_e": "", "cap_accounts_m": "", "cap_arr_m": "", "pin": None, "reset": None,
             "mode": "redraw", "band": 15, "drivers": ["arr", "accounts"], "waves": 2}
     return {**base, **changes}
@@ -30,7 +31,7 @@ def inputs(**changes):
 
 def stored(**changes):
     base = {"data_key": "k1", "threshold": 5000, "weights": [34, 33, 33], "geo": 0.05, "preserve": 0.05,
-            "high_risk": 70, "refine": False, "objective": "balanced", "rules": NO_RULES,
+            "high_risk": 70, "refine": False, "objective": "balanced", "min_gain": 0.02, "rules": NO_RULES,
             "mode": "redraw", "band": 15.0, "drivers": ["arr", "accounts"], "waves": 2}
     return {**base, **changes}
 
@@ -140,6 +141,15 @@ def test_refine_switch_and_objective_are_kept_until_new_data():
 
 def test_a_tampered_refine_choice_reads_as_off():
     assert next_settings(None, inputs(), stored(refine="yes", objective="speed"), DATA).settings == stored()
+
+
+def test_the_smallest_gain_worth_a_change_is_one_of_the_offered_values():
+    chosen = next_settings("min_gain", inputs(refine=True, min_gain="0.1"), stored(refine=True), DATA).settings
+    assert chosen == stored(refine=True, min_gain=0.1)
+    assert next_settings("min_gain", inputs(min_gain="0"), stored(), DATA).settings == stored(min_gain=0.0)
+    for hostile in ("0.03", "-1", "1e308", "nan", "x" * 10_000, None, [0.1], {"a": 1}, True):
+        assert next_settings("min_gain", inputs(min_gain=hostile), stored(), DATA).settings == stored()
+        assert next_settings(None, inputs(), stored(min_gain=hostile), DATA).settings == stored()
 
 
 @pytest.mark.parametrize("box, text, rule", [

@@ -1,6 +1,9 @@
 """Refine balance in the browser: preview, switch, distance to the limit, comparison, audit, export."""
 import csv
 import io
+import re
+
+from selenium.webdriver.support.ui import Select
 
 from app.formats import score_text
 from app.ids import Ids
@@ -44,3 +47,22 @@ def test_refine_preview_switch_comparison_audit_and_export(page):
     page.wait_text(Ids.REFINE_PREVIEW, "Refined: ")
     assert page.css(f"#{Ids.REFINE}").is_selected()
     assert page.severe_logs() == []
+
+
+def test_a_larger_smallest_gain_makes_fewer_changes(page):
+    """Issue 15: every change must be worth defending; the bar is a setting."""
+    page.wait_text(Ids.REFINE_PREVIEW, "Would give: Balanced")
+    assert page.css(f"#{Ids.REFINE_MIN_GAIN}").get_attribute("value") == "0.02"
+    before = changes_in(page.text(Ids.REFINE_PREVIEW))
+    page.js("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", page.css(f"#{Ids.REFINE_MIN_GAIN}"))
+    Select(page.css(f"#{Ids.REFINE_MIN_GAIN}")).select_by_visible_text("any gain")
+    page.until(lambda: changes_in(page.text(Ids.REFINE_PREVIEW)) > before, message="more changes with any gain")
+    page.driver.refresh()
+    page.wait_text(Ids.REFINE_PREVIEW, "Would give: Balanced")
+    assert page.css(f"#{Ids.REFINE_MIN_GAIN}").get_attribute("value") == "0.0"  # kept for the session
+
+
+def changes_in(preview: str) -> int:
+    """418 from "…, 418 changes (170 moves, 248 swaps)…"."""
+    match = re.search(r"([\d,]+) changes? \(", preview)
+    return int(match.group(1).replace(",", "")) if match else -1
