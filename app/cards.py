@@ -100,7 +100,8 @@ def spread_text(detail: dict, field: str) -> str:
 
 
 def refine_summary(allocation: Allocation, applied: bool) -> list:
-    """ "Refine: Balanced 86.5 → 99.6, geo matches and owners kept unchanged, 418 changes …" """
+    """ "Refine: Balanced 86.5 → 99.6, geo matches and owners kept unchanged, 418 changes …"; no time
+    (a refinement is memoised, so its time would be stale; the first one included compiling)."""
     r = allocation.refinement
     greedy = r.greedy
     before = getattr(greedy, f"overall_{r.objective}")
@@ -110,7 +111,7 @@ def refine_summary(allocation: Allocation, applied: bool) -> list:
             else f"geo matches {r.geo_before:,} → {r.geo_after:,}, owners kept {r.kept_before:,} → {r.kept_after:,}")
     changes = f"{r.changes:,} change{'s' if r.changes != 1 else ''} ({r.moves:,} moves, {r.swaps:,} swaps)"
     return [html.Strong("Refined: " if applied else "Would give: "),
-            f"{r.objective.title()} {score_text(before)} → {score_text(after)}, {kept}, {changes}, {r.seconds:.2f} s."]
+            f"{r.objective.title()} {score_text(before)} → {score_text(after)}, {kept}, {changes}."]
 
 
 def overall_card(custom: float | None, balanced: float | None, weights: list[int]) -> dbc.Card:

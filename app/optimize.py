@@ -53,9 +53,12 @@ def optimize_panel() -> html.Div:
     ])
 
 
+PROGRESS_POLL_MS = 500  # how often the page asks how far the run is: a 10,000-account run shows its steps
+
+
 @callback(Output(Ids.OPTIMIZE_RESULT, "data"), Input(Ids.OPTIMIZE_RUN, "n_clicks"),
           State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.TAB, "data"),
-          background=True,
+          background=True, interval=PROGRESS_POLL_MS,
           progress=[Output(Ids.OPTIMIZE_PROGRESS, "value"), Output(Ids.OPTIMIZE_PROGRESS, "label"),
                     Output(Ids.OPTIMIZE_QUEUE, "children")],
           running=[(Output(Ids.OPTIMIZE_RUN, "disabled"), True, False),

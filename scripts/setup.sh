@@ -7,3 +7,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+# Compile every kernel now and cache it on disk, so the first request after a start does not wait.
+.venv/bin/python -m engine.warm

@@ -1,5 +1,6 @@
 """Callbacks called as plain functions: what each returns for a session's stores."""
 import base64
+import re
 
 from dash import no_update
 
@@ -53,7 +54,8 @@ def test_an_expired_upload_falls_back_to_the_demo_and_says_so():
 def test_update_settings_writes_every_control_back():
     controls = {"threshold": 0, "threshold_text": "1,000", "weight_arr": 34, "weight_accounts": 33,
                 "weight_risk": 33, "geo": 0.05, "preserve": 0.05, "high_risk": 70, "refine": False,
-                "objective": "balanced", "min_gain": "0.02", "lock_arr": "", "review_arr": "", "cap_accounts_e": "", "cap_arr_e": "",
+                "objective": "balanced", "min_gain": "0.02", "lock_arr": "", "review_arr": "", "cap_accounts_e": "",
+                "cap_arr_e": "",
                 "cap_accounts_m": "", "cap_arr_m": "", "mode": "redraw", "band": 15, "drivers": ["arr", "accounts"],
                 "waves": 2}
     events = {"pick": None, "weights_pick": None, "pin": None, "reset": None}
@@ -153,6 +155,7 @@ def test_refine_preview_says_what_refinement_would_give_then_what_it_gave():
     off = str(run_callback(refine_preview, "settings.data", demo_settings(), None, demo_summary()))
     assert "Would give: " in off and f"Balanced {score_text(greedy.overall_balanced)} → " in off
     assert "geo matches and owners kept unchanged" in off and " moves, " in off
+    assert not re.search(r"\d s\b", off)  # no stale raw seconds (a first run showed "58.81 s")
     on = str(run_callback(refine_preview, "settings.data", {**demo_settings(), "refine": True, "objective": "custom"},
                           None, demo_summary()))
     assert "Refined: " in on and f"Custom {score_text(greedy.overall_custom)} → " in on

@@ -68,3 +68,20 @@ def test_a_corrupt_job_store_says_the_run_failed_and_recovers_when_repaired(page
     page.click(f"#{Ids.OPTIMIZE_RUN}")
     page.wait_text(Ids.OPTIMIZE_VIEW, "Best", timeout=60)
     page.severe_logs()  # the failed polls answered 200; any console noise of the fault is expected
+
+
+def test_optimize_shows_its_progress_as_it_goes(page):
+    """Issue 15: the bar sat at 0%, jumped to 25% and stayed there beside the result."""
+    open_benchmark_data(page)
+    page.js("""window.seenProgress = [];
+        new MutationObserver(() => {
+            const bar = document.querySelector('#%s .progress-bar');
+            if (bar) window.seenProgress.push(Number(bar.getAttribute('aria-valuenow')));
+        }).observe(document.getElementById('%s'), {subtree: true, attributes: true, childList: true});"""
+            % (Ids.OPTIMIZE_PROGRESS_WRAP, Ids.OPTIMIZE_PROGRESS_WRAP))
+    page.click(f"#{Ids.OPTIMIZE_RUN}")
+    page.wait_text(Ids.OPTIMIZE_VIEW, "combinations in", timeout=120)
+    seen = page.js("return window.seenProgress")
+    assert any(0 < value < 100 for value in seen), seen  # steps between start and end were shown
+    assert seen == sorted(seen) or seen[-1] in (0, 100)  # forward only (reset when the next run starts)
+    assert "d-none" in page.css(f"#{Ids.OPTIMIZE_PROGRESS_WRAP}").get_attribute("class")  # gone with the result
