@@ -18,6 +18,7 @@ from engine import Settings, allocate, default_threshold
 from engine.io.template import template_file
 from engine.sensitivity import sensitivity
 
+from .api import register_api
 from .banners import report_server_trouble
 from .config import Config
 from .jobs import JOB_TIME_LIMIT_SECONDS, CeleryJobs, DiskcacheJobs
@@ -60,6 +61,7 @@ def create_app(config: Config, celery=None) -> Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     protect(app.server, config, app.csp_hashes, lambda name, seconds: services().store.count(name, seconds))
     serve_templates(app.server)
+    register_api(app.server)
     app.server.before_request(lambda: refuse_malformed_callback(app.callback_map))
     app.layout = shell
     warm_up(app)

@@ -51,6 +51,8 @@ class Config:
     trusted_user_header: str | None
     trusted_proxies: tuple = ()         # ip_network of the proxies whose TRUSTED_USER_HEADER counts
     upload_quota_bytes: int = 500 * MB  # per client address per hour
+    database_url: str | None = None     # scenarios: PostgreSQL when set, else SQLite under cache_dir
+    scenario_max_bytes: int = 50 * MB   # a scenario's data, compressed
 
     @classmethod
     def from_env(cls, env=os.environ) -> Config:
@@ -73,6 +75,8 @@ class Config:
             trusted_user_header=env.get("TRUSTED_USER_HEADER") or None,
             trusted_proxies=parse_proxies(env.get("TRUSTED_PROXIES") or DEFAULT_PROXIES),
             upload_quota_bytes=int(float(env.get("UPLOAD_QUOTA_MB", "500")) * MB),
+            database_url=env.get("DATABASE_URL") or None,
+            scenario_max_bytes=int(float(env.get("SCENARIO_MAX_MB", "50")) * MB),
         )._checked()
 
     def _checked(self) -> Config:

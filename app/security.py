@@ -121,3 +121,16 @@ def plain_error(error: Exception) -> Response:
     log.exception("request failed", exc_info=error)
     return Response("Something went wrong on the server; your data and settings are unchanged.", 500)
 
+
+
+def signed_in_user() -> str | None:
+    """Who is signed in, as the authentication in force says (None with it off): the Basic-auth
+    name, or the proxy's header, which counts only from a trusted proxy."""
+    from .services import services
+
+    config = services().config
+    if config.basic_auth_users:
+        return request.authorization.username if request.authorization else None
+    if config.trusted_user_header and from_proxy(request.remote_addr, config.trusted_proxies):
+        return request.headers.get(config.trusted_user_header, "").strip()[:200] or None
+    return None

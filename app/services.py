@@ -10,6 +10,7 @@ import functools
 import os
 
 from .config import Config
+from .scenario_store import ScenarioStore, database_url
 from .store import DiskSessionStore, RedisSessionStore, SessionStore
 
 
@@ -22,12 +23,21 @@ class Services:
         self.config = settings
         self._store: SessionStore | None = None
         self._queue: SessionStore | None = None
+        self._scenarios: ScenarioStore | None = None
 
     @property
     def store(self) -> SessionStore:
         if self._store is None:
             self._store = open_store(self.config)
         return self._store
+
+    @property
+    def scenarios(self) -> ScenarioStore:
+        """Saved scenarios (the database is opened, and migrated, on first use)."""
+        if self._scenarios is None:
+            self._scenarios = ScenarioStore(database_url(self.config.database_url, self.config.cache_dir),
+                                            self.config.scenario_max_bytes)
+        return self._scenarios
 
     @property
     def queue(self) -> SessionStore:

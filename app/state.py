@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from engine import Allocation, Dataset, Preferences, Settings, Weights, allocate, default_threshold, slider_range
 from engine.dataset import MAX_THRESHOLD, SEGMENTS, slider_stops
-from engine.rebalance import DRIVERS, Plan, Rebalance, today
+from engine.rebalance import DRIVERS, Plan, Rebalance, rebalance, today
 from engine.refine import BALANCED, DEFAULT_MIN_GAIN, MIN_GAIN_CHOICES, OBJECTIVES, refine
 from engine.rules import Rules
 
@@ -227,6 +227,21 @@ def current(data: dict | None, stored_settings: dict | None, plan: dict | None =
                 f"{choice.min_gain}")
     return Current(dataset, services().store.memo(
         memo_key, lambda: refine(dataset, allocate(dataset, settings), objective, choice.min_gain)))
+
+
+def decided(dataset: Dataset, stored_settings: dict) -> tuple[Allocation, Rebalance | None]:
+    """What the settings decide, computed here and now (the API, a saved scenario): the greedy,
+    refined if asked, or the rebalancing plan. ValueError on settings that are not usable."""
+    settings = settings_from_json(stored_settings)
+    mode = ModeChoice.of(stored_settings)
+    if mode.rebalancing:
+        plan = rebalance(dataset, settings, mode.plan)
+        return plan.allocation, plan
+    choice = RefineChoice.of(stored_settings)
+    allocation = allocate(dataset, settings)
+    if choice.on:
+        allocation = refine(dataset, allocation, choice.objective, choice.min_gain)
+    return allocation, None
 
 
 def dataset_of(data: dict | None) -> Dataset | None:

@@ -81,3 +81,29 @@ def demo():
     """The bundled demo data (2,000 accounts, 24 reps)."""
     demo_dir = Path(__file__).resolve().parent.parent / "data" / "demo"
     return load_csvs(Source.from_path(demo_dir / "reps.csv"), Source.from_path(demo_dir / "accounts.csv")).dataset
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the run (tests/postgres.py)."""
+    from .postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the shared server for each test."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(postgres_server.url.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    yield postgres_server.url.rsplit("/", 1)[0] + f"/{name}"

@@ -76,13 +76,17 @@ class ColumnMap:
     @classmethod
     def parse(cls, text: str) -> ColumnMap:
         """`"ARR=Contract Value,Location=Sales Region"`; ValueError names what is wrong."""
+        return cls.of_pairs(part.partition("=")[::2] for part in filter(None, (p.strip() for p in text.split(","))))
+
+    @classmethod
+    def of_pairs(cls, pairs) -> ColumnMap:
+        """(field, column) pairs, each field sent to the file that has it (the API's `map`)."""
         chosen = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            name, _, column = part.partition("=")
-            known = {squash(f): f for kind in (REPS, ACCOUNTS) for f in fields_of(kind)}
+        known = {squash(f): f for kind in (REPS, ACCOUNTS) for f in fields_of(kind)}
+        for name, column in pairs:
             if not column.strip() or squash(name) not in known:
                 fields = ", ".join(sorted(set(known.values())))
-                raise ValueError(f'"{part}" is not FIELD=Column; FIELD is one of {fields}')
+                raise ValueError(f'"{name}={column}" is not FIELD=Column; FIELD is one of {fields}')
             chosen[known[squash(name)]] = column.strip()
         return cls({f: c for f, c in chosen.items() if f in fields_of(REPS)},
                    {f: c for f, c in chosen.items() if f in fields_of(ACCOUNTS)})

@@ -75,10 +75,10 @@ def test_optimize_shows_its_progress_as_it_goes(page):
     open_benchmark_data(page)
     page.js("""window.seenProgress = [];
         new MutationObserver(() => {
-            const bar = document.querySelector('#%s .progress-bar');
+            const bar = document.querySelector('#WRAP .progress-bar');
             if (bar) window.seenProgress.push(Number(bar.getAttribute('aria-valuenow')));
-        }).observe(document.getElementById('%s'), {subtree: true, attributes: true, childList: true});"""
-            % (Ids.OPTIMIZE_PROGRESS_WRAP, Ids.OPTIMIZE_PROGRESS_WRAP))
+        }).observe(document.getElementById('WRAP'), {subtree: true, attributes: true, childList: true});"""
+            .replace("WRAP", Ids.OPTIMIZE_PROGRESS_WRAP))
     page.click(f"#{Ids.OPTIMIZE_RUN}")
     page.wait_text(Ids.OPTIMIZE_VIEW, "combinations in", timeout=120)
     seen = page.js("return window.seenProgress")
