@@ -7,6 +7,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from engine.io.export import export_csv, export_filename, export_xlsx, rep_books_zip, table_csv, transfer_table
 
 from .ids import Ids
+from .scenarios import scenarios_panel
 from .state import current
 
 PAGES = (("Slicer", "/"), ("Comparison", "/comparison"), ("Audit", "/audit"))
@@ -29,6 +30,7 @@ def header() -> dbc.Navbar:
         dbc.Collapse(menu(), id=Ids.MENU, navbar=True, is_open=False),
         dcc.Download(id=Ids.DOWNLOAD),
         help_panel(),
+        scenarios_panel(),
     ], fluid=True), color="light", dark=False, expand="md", className="border-bottom app-header", sticky="top")
 
 
@@ -42,7 +44,8 @@ def menu() -> list:
             dbc.DropdownMenuItem("Transfers of the plan (CSV)", id=Ids.EXPORT_TRANSFERS, disabled=True),
             dbc.DropdownMenuItem("Each rep's book (ZIP of CSVs)", id=Ids.EXPORT_BOOKS),
             dbc.DropdownMenuItem("Printable summary", id=Ids.PRINT),
-        ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-3", align_end=True),
+        ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-2", align_end=True),
+        dbc.Button("Scenarios", id=Ids.SCENARIOS_OPEN, color="primary", outline=True, size="sm", className="me-3"),
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
         dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),
