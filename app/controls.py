@@ -84,8 +84,12 @@ REFINE_CONTROLS = ("refine", "objective", "min_gain")
 
 def next_settings(trigger: str | None, inputs: dict, stored: dict | None, data: dict) -> Change:
     """The SETTINGS store after control `trigger` moved; a page load restores what the session had.
-    New data and the reset control start from the data's defaults."""
+    New data starts from the settings it came with (an opened scenario) or from the data's
+    defaults, as the reset control does."""
     previous = _usable(stored) if stored and stored.get("data_key") == data["key"] else None
+    if previous is None and trigger != "reset" and (saved := _usable(data.get("settings"))) is not None:
+        came = data["settings"]
+        return Change(settings_json(saved, data["key"], RefineChoice.of(came), ModeChoice.of(came)))
     if previous is None or trigger == "reset":
         reason = ("new data" if stored and stored.get("data_key") not in (None, data["key"])
                   else "reset" if trigger == "reset" else None)

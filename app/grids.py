@@ -62,27 +62,36 @@ def graph(component_id: str, title: str | None = None) -> html.Div:
                      dcc.Loading(dcc.Graph(id=component_id, figure=BLANK_FIGURE, config=config), delay_show=400)])
 
 
-def serve_server_side_grid(grid_id: str, table_of, columns: list[dict] | None = None):
-    """Wire an infinite-row-model grid to `table_of(state)` (app.state.Current): each block the grid
-    asks for is cut from that table on the server, and new settings or data refetch the rows; given
-    its `columns`, they are widened to the table's widest values (the browser never sees them all)."""
+def serve_server_side_grid(grid_id: str, table_of, columns: list[dict] | None = None, choice: str | None = None):
+    """Wire an infinite-row-model grid to `table_of(state)` (app.state.Current), or to
+    `table_of(state, value)` of the store `choice` (what the page compares): each block the grid
+    asks for is cut from that table on the server, and new settings, data or choice refetch the
+    rows; given its `columns`, they are widened to the table's widest values (the browser never
+    sees them all)."""
+    chosen = [Input(choice, "data")] if choice else []
+
+    def table(data, settings, plan, *value):
+        state = current(data, settings, plan)
+        return None if state is None else table_of(state, *value)
+
     if columns is not None:
         @callback(Output(grid_id, "columnDefs"), Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"),
-                  Input(Ids.PLAN, "data"))
-        def widths(data, settings, plan=None):
-            state = current(data, settings, plan)
-            return no_update if state is None else fitted(columns, table_of(state))
+                  Input(Ids.PLAN, "data"), *chosen)
+        def widths(data, settings, plan, *value):
+            rows_table = table(data, settings, plan, *value)
+            return no_update if rows_table is None else fitted(columns, rows_table)
 
     @callback(Output(grid_id, "getRowsResponse"), Input(grid_id, "getRowsRequest"),
-              State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"))
-    def rows(request, data, settings, plan=None):
-        state = current(data, settings, plan)
-        if not request or state is None:
+              State(Ids.DATA, "data"), State(Ids.SETTINGS, "data"), State(Ids.PLAN, "data"),
+              *([State(choice, "data")] if choice else []))
+    def rows(request, data, settings, plan=None, *value):
+        rows_table = table(data, settings, plan, *value) if request else None
+        if rows_table is None:
             return no_update
-        block, total = query_rows(table_of(state), request)
+        block, total = query_rows(rows_table, request)
         return {"rowData": block, "rowCount": total}
 
     clientside_callback(ClientsideFunction("slicer", "refreshInfiniteGrid"),
                         Output(grid_id, "id"), Input(Ids.SETTINGS, "data"), Input(Ids.DATA, "data"),
-                        Input(Ids.PLAN, "data"), State(grid_id, "id"), prevent_initial_call=True)
+                        Input(Ids.PLAN, "data"), *chosen, State(grid_id, "id"), prevent_initial_call=True)
     return rows

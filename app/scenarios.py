@@ -158,7 +158,7 @@ def change_scenario(_approve, _rename, _delete, names, version):
         (version or 0) + 1
 
 
-@callback(Output(Ids.DATA, "data", allow_duplicate=True), Output(Ids.SETTINGS, "data", allow_duplicate=True),
+@callback(Output(Ids.DATA, "data", allow_duplicate=True),
           Output(Ids.LOAD_REPORT, "data", allow_duplicate=True), Output(Ids.SCENARIOS, "is_open", allow_duplicate=True),
           Input({"type": OPEN, "id": ALL}, "n_clicks"), Input(PAGES_LOCATION, "search"),
           prevent_initial_call="initial_duplicate")
@@ -167,12 +167,12 @@ def open_scenario(_clicks, search):
     trigger = ctx.triggered_id
     if isinstance(trigger, dict):
         if not ctx.triggered[0]["value"]:
-            return (no_update,) * 4
+            return (no_update,) * 3
         key = trigger.get("id")
     else:
         key = linked_scenario(search)
         if key is None:
-            return (no_update,) * 4
+            return (no_update,) * 3
     return (*opened(key), False)
 
 
@@ -185,26 +185,26 @@ def linked_scenario(search) -> str | None:
 
 
 def opened(key) -> tuple:
-    """(DATA, SETTINGS, banner) for a scenario, or a banner that says why it cannot open."""
+    """(DATA with the scenario's settings, banner), or a banner that says why it cannot open."""
     refusal = {"level": "warning", "details": [],
                "title": "That scenario does not exist (it may have been deleted); your data is unchanged."}
     try:
         scenario = services().scenarios.get(key) if is_scenario_id(key) else None
         dataset = services().scenarios.dataset(key) if scenario else None
     except DatabaseDown as error:
-        return no_update, no_update, {"level": "danger", "title": str(error), "details": []}
+        return no_update, {"level": "danger", "title": str(error), "details": []}
     if scenario is None or dataset is None:
-        return no_update, no_update, refusal
+        return no_update, refusal
     try:
         session_key = services().store.put(dataset)
     except StoreFull:
-        return no_update, no_update, {"level": "danger", "details": [],
+        return no_update, {"level": "danger", "details": [],
                                       "title": "The server has no room to open the scenario right now; your data "
                                                "is unchanged. Try again later."}
-    data = data_summary(session_key, dataset, f"Scenario “{scenario.name}”")
+    data = data_summary(session_key, dataset, f"Scenario “{scenario.name}”", scenario.settings)
     by = f" by {scenario.author}" if scenario.author else ""
     approved = f", approved by {scenario.approved_by} {day(scenario.approved_at)}" if scenario.approved_at else ""
     note = f" Why: {scenario.note}" if scenario.note else ""
     report = {"level": "info", "details": [],
               "title": f"Opened the scenario “{scenario.name}”, saved{by} {day(scenario.created)}{approved}.{note}"}
-    return data, {**scenario.settings, "data_key": session_key}, report
+    return data, report

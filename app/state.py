@@ -19,10 +19,12 @@ from .services import services
 from .store import DEMO, demo_dataset
 
 
-def data_summary(key: str, dataset: Dataset, label: str) -> dict:
-    """The DATA store: the server-side key plus what the controls need to know."""
+def data_summary(key: str, dataset: Dataset, label: str, settings: dict | None = None) -> dict:
+    """The DATA store: the server-side key plus what the controls need to know, and the settings
+    the data came with (an opened scenario's), which the controls take up instead of the defaults."""
     low, high = slider_range(dataset.employees)
     return {
+        **({"settings": settings} if settings else {}),
         "key": key,
         "label": label,
         "accounts": dataset.n_accounts,

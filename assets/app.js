@@ -57,7 +57,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
 
     /* The account grid fetches rows from the server; new settings mean new rows. */
-    refreshInfiniteGrid: function (_settings, _data, _plan, gridId) {
+    refreshInfiniteGrid: function () {  // (…what changed, gridId): the grid's id comes last
+      const gridId = arguments[arguments.length - 1];
       if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
         window.dash_ag_grid.getApiAsync(gridId).then(function (api) { api.purgeInfiniteCache(); });
       }

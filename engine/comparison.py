@@ -1,8 +1,9 @@
-"""Before (Original_Rep) against after (Assigned_Rep): books per rep, fairness KPIs, movements.
+"""Before against after (Assigned_Rep): books per rep, fairness KPIs, movements.
 
-"Before" is today's ownership of the accounts of each segment at the current threshold. Owners
-who are not in the Reps file and accounts that end up unassigned are listed by name, never
-dropped, so the totals on both sides always equal the segment's ARR and account count.
+"Before" is a `Side`: today's ownership (Original_Rep) unless another allocation (a saved
+scenario, the current settings) is given, always over the accounts of each segment of the "after"
+allocation. Owners who are not in the Reps file and accounts left unassigned are listed by name,
+never dropped, so the totals on both sides always equal the segment's ARR and account count.
 """
 from __future__ import annotations
 
@@ -22,11 +23,30 @@ HELD_LABEL = "(held for review)"
 NOT_A_REP = " (not in Reps file)"
 
 
-def rep_books(dataset: Dataset, allocation: Allocation, segment: str) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class Side:
+    """Who holds each account on one side of a comparison."""
+
+    holder: np.ndarray  # rep index per account, -1 for none
+    labels: np.ndarray  # the name shown per account (a rep, a former owner, or why there is none)
+    named: np.ndarray   # bool per account: someone is named (a rep or a former owner)
+
+
+def owners_side(dataset: Dataset) -> Side:
+    """Today's books: each account's Original_Rep."""
+    return Side(dataset.owner, owner_labels(dataset), dataset.has_named_owner)
+
+
+def allocation_side(dataset: Dataset, allocation: Allocation) -> Side:
+    return Side(allocation.assigned, assignee_labels(dataset, allocation), allocation.assigned >= 0)
+
+
+def rep_books(dataset: Dataset, allocation: Allocation, segment: str, before: Side | None = None) -> pd.DataFrame:
     """ARR and accounts per name before and after, for one segment: its reps first (tie-break
     order, including reps with nothing), then other owners and the unassigned."""
+    before_side = before or owners_side(dataset)
     in_segment = segment_mask(allocation, segment)
-    before = pd.DataFrame({"Rep": owner_labels(dataset)[in_segment], "ARR": dataset.arr[in_segment]})
+    before = pd.DataFrame({"Rep": before_side.labels[in_segment], "ARR": dataset.arr[in_segment]})
     after = pd.DataFrame({"Rep": assignee_labels(dataset, allocation)[in_segment], "ARR": dataset.arr[in_segment]})
     reps = list(dataset.rep_name[allocation.segments[segment].reps])
     names = reps + sorted((set(before["Rep"]) | set(after["Rep"])) - set(reps))
@@ -83,23 +103,25 @@ class KpiChange:
         return (self.change < 0) == (self.better == "lower")
 
 
-def kpi_changes(dataset: Dataset, allocation: Allocation) -> list[KpiChange]:
-    """Per segment: the three driver CVs over the segment's reps, geo-match % and owners kept."""
+def kpi_changes(dataset: Dataset, allocation: Allocation, before_side: Side | None = None) -> list[KpiChange]:
+    """Per segment: the three driver CVs over the segment's reps, geo-match % and accounts kept
+    with the rep they had before."""
+    holder = (before_side or owners_side(dataset)).holder
     changes = []
     for segment in SEGMENTS:
         result = allocation.segments[segment]
         mask = segment_mask(allocation, segment)
-        before = _rep_totals(dataset, allocation, result.reps, dataset.owner, mask)
+        before = _rep_totals(dataset, allocation, result.reps, holder, mask)
         after = (result.rep_arr, result.rep_accounts, result.rep_risk)
         before, after = ([scaled(v, result.ramp) for v in side] for side in (before, after))  # full books (§7)
         for name, b, a in zip(("ARR CV%", "Accounts CV%", "High-risk ARR CV%"), before, after):
             if name.startswith("High-risk") and not dataset.has_risk:
                 continue
             changes.append(KpiChange(segment, name, _cv(b, result.reps), _cv(a, result.reps), "lower", "%"))
-        changes.append(KpiChange(segment, "Geo match %", _geo_share(dataset, dataset.owner, mask),
+        changes.append(KpiChange(segment, "Geo match %", _geo_share(dataset, holder, mask),
                                  _geo_share(dataset, allocation.assigned, mask), "higher", "%"))
-        kept = int(((allocation.assigned == dataset.owner) & (dataset.owner >= 0) & mask).sum())
-        owned = int(((dataset.owner >= 0) & mask).sum())
+        kept = int(((allocation.assigned == holder) & (holder >= 0) & mask).sum())
+        owned = int(((holder >= 0) & mask).sum())
         changes.append(KpiChange(segment, "Accounts kept with their owner", float(owned), float(kept),
                                  "higher", ""))
     return changes
@@ -133,22 +155,24 @@ def _geo_share(dataset: Dataset, holder: np.ndarray, mask: np.ndarray) -> float 
     return 100.0 * int(matches.sum()) / total
 
 
-def movements(dataset: Dataset, allocation: Allocation) -> pd.DataFrame:
-    """Every account whose owner changes, in input order."""
-    moved = account_changed(dataset, allocation)
+def movements(dataset: Dataset, allocation: Allocation, before: Side | None = None) -> pd.DataFrame:
+    """Every account whose rep changes, in input order."""
+    before = before or owners_side(dataset)
+    moved = account_changed(dataset, allocation, before)
     return pd.DataFrame({
         "Account_ID": dataset.account_id[moved],
         "Account_Name": dataset.account_name[moved],
         "Segment": np.array(allocation.segment_names(), dtype=object)[moved],
-        "From": owner_labels(dataset)[moved],
+        "From": before.labels[moved],
         "To": assignee_labels(dataset, allocation)[moved],
         "ARR": dataset.arr[moved],
     })
 
 
-def account_changed(dataset: Dataset, allocation: Allocation) -> np.ndarray:
-    """A new rep, or no rep where a named owner had it."""
-    return (allocation.assigned != dataset.owner) | ((allocation.assigned < 0) & dataset.has_named_owner)
+def account_changed(dataset: Dataset, allocation: Allocation, before: Side | None = None) -> np.ndarray:
+    """A new rep, or no rep where someone was named before."""
+    before = before or owners_side(dataset)
+    return (allocation.assigned != before.holder) | ((allocation.assigned < 0) & before.named)
 
 
 def refinement_changes(allocation: Allocation) -> list[KpiChange]:

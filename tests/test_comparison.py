@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from engine import allocate
-from engine.comparison import NO_OWNER, NOT_A_REP, UNASSIGNED, kpi_changes, movements, rep_books
+from engine.comparison import (
+    NO_OWNER,
+    NOT_A_REP,
+    UNASSIGNED,
+    allocation_side,
+    kpi_changes,
+    movements,
+    rep_books,
+)
 from engine.fairness import cv_percent
 from engine.rules import Rules
 
@@ -93,3 +101,33 @@ def test_held_accounts_show_as_held_and_ramping_reps_on_full_books():
     assert "(held for review)" in books["Rep"].tolist()
     arr_cv = next(k for k in kpi_changes(d, a) if k.name == "ARR CV%")
     assert arr_cv.after == pytest.approx(a.segments["Enterprise"].fairness.cv_arr)
+
+
+def test_an_allocation_compared_with_itself_changes_nothing(demo):
+    """Issue 16: either side may be a saved scenario or the current settings."""
+    allocation = allocate(demo, settings(threshold=1000))
+    same = allocation_side(demo, allocation)
+    assert movements(demo, allocation, same).empty
+    assert all(change.change in (0, None) for change in kpi_changes(demo, allocation, same))
+    books = rep_books(demo, allocation, "Enterprise", same)
+    assert (books["ARR_Before"] == books["ARR_After"]).all()
+
+
+def test_two_allocations_compared_account_by_account(demo):
+    before = allocate(demo, settings(threshold=2000))
+    after = allocate(demo, settings(threshold=1000, weights=(100, 0, 0)))
+    side = allocation_side(demo, before)
+    moved = movements(demo, after, side)
+    differ = before.assigned != after.assigned
+    assert len(moved) == int(differ.sum())
+    assert list(moved["From"]) == [name or "(unassigned)" for name, d in
+                                   zip(before.assigned_names(demo), differ) if d]
+    kept = next(c for c in kpi_changes(demo, after, side)
+                if c.segment == "Enterprise" and c.name == "Accounts kept with their owner")
+    enterprise = after.enterprise
+    assert kept.after == int(((after.assigned == before.assigned) & (before.assigned >= 0) & enterprise).sum())
+    for segment in ("Enterprise", "Mid-Market"):
+        books = rep_books(demo, after, segment, side)
+        in_segment = after.enterprise if segment == "Enterprise" else ~after.enterprise
+        assert books["ARR_Before"].sum() == pytest.approx(demo.arr[in_segment].sum())
+        assert books["Accounts_Before"].sum() == int(in_segment.sum())

@@ -1,5 +1,7 @@
-"""Territory Comparison page (PAGES.md §2): today's owners against the new assignment and, when
-rebalancing, the plan's transfers (each can be rejected) and its trade-off curve."""
+"""Territory Comparison page (PAGES.md §2): any two of today's owners, the current settings and
+the saved scenarios on the same data (today's owners against the current settings unless the
+user picks others) and, when rebalancing, the plan's transfers (each can be rejected) and its
+trade-off curve."""
 from __future__ import annotations
 
 import math
@@ -10,8 +12,17 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from engine import SEGMENTS
-from engine.comparison import KpiChange, kpi_changes, movements, refinement_changes, rep_books
+from engine import SEGMENTS, Allocation
+from engine.comparison import (
+    KpiChange,
+    Side,
+    allocation_side,
+    kpi_changes,
+    movements,
+    owners_side,
+    refinement_changes,
+    rep_books,
+)
 
 from ..cards import plan_summary
 from ..figures import comparison_figure, trade_off_figure
@@ -19,7 +30,9 @@ from ..formats import money, score_text
 from ..grids import COLUMN_DEFAULTS, MONEY, NUMBER_FILTER, graph, panel, serve_server_side_grid
 from ..ids import Ids
 from ..pins import pin_request
-from ..state import Current, current
+from ..scenario_store import DatabaseDown, is_scenario_id
+from ..services import services
+from ..state import Current, current, decided
 
 GRAPHS = {segment: f"{Ids.COMPARISON_GRAPH}-{segment.lower()}" for segment in SEGMENTS}
 
@@ -27,8 +40,8 @@ GRAPHS = {segment: f"{Ids.COMPARISON_GRAPH}-{segment.lower()}" for segment in SE
 def layout(**_query):
     return html.Div([
         html.H4("Territory Comparison", className="mb-1"),
-        html.P("Before = each account's Original_Rep today; after = the assignment under the current "
-               "settings.", className="text-body-secondary"),
+        side_pickers(),
+        html.P(id=Ids.COMPARE_NOTE, className="text-body-secondary"),
         html.Div(panel("Rebalancing plan", [
             html.Div(id=f"{Ids.TRANSFERS}-summary", className="mb-2"),
             graph(Ids.TRADE_OFF, "Fairness against moves"),
@@ -45,6 +58,85 @@ def layout(**_query):
         panel("Account movements", [html.Div(id=Ids.MOVEMENT_TOTALS, className="mb-2 fw-semibold"),
                                     movement_grid()]),
     ])
+
+
+OWNERS, CURRENT, SCENARIO = "owners", "current", "scenario:"
+SIDES = {"before": OWNERS, "after": CURRENT}
+SIDE_NAMES = {OWNERS: "today's owners (Original_Rep)", CURRENT: "the assignment under the current settings"}
+
+
+def side_pickers() -> html.Div:
+    """Which two sides every table and chart below compares (PAGES.md §2)."""
+    def picker(label: str, component_id: str, value: str) -> html.Div:
+        return html.Div([dbc.Label(label, html_for=component_id, className="small mb-0"),
+                         dcc.Dropdown(id=component_id, value=value, clearable=False, searchable=False,
+                                      options=side_options(component_id == Ids.COMPARE_AFTER, []))],
+                        className="compare-side")
+    return html.Div([picker("Before", Ids.COMPARE_BEFORE, OWNERS), picker("After", Ids.COMPARE_AFTER, CURRENT),
+                     dcc.Store(id=Ids.COMPARE, data=SIDES)], className="d-flex flex-wrap gap-3 mb-2")
+
+
+def side_options(after: bool, scenarios: list[dict]) -> list[dict]:
+    """Today's owners (before only), the current settings, and every saved scenario; those saved
+    on other data are shown but cannot be picked (their accounts are not these)."""
+    fixed = [{"label": "Current settings", "value": CURRENT}]
+    if not after:
+        fixed.insert(0, {"label": "Today's owners", "value": OWNERS})
+    return fixed + scenarios
+
+
+@callback(Output(Ids.COMPARE_BEFORE, "options"), Output(Ids.COMPARE_AFTER, "options"), Input(Ids.DATA, "data"))
+def list_sides(data):
+    fingerprint = data.get("fingerprint") if isinstance(data, dict) else None
+    try:
+        saved = services().scenarios.list()
+    except DatabaseDown:
+        saved = []
+    scenarios = [{"label": f"Scenario: {s.name}" + ("" if s.fingerprint == fingerprint else " (other data)"),
+                  "value": SCENARIO + s.id, "disabled": s.fingerprint != fingerprint} for s in saved]
+    return side_options(False, scenarios), side_options(True, scenarios)
+
+
+@callback(Output(Ids.COMPARE, "data"), Input(Ids.COMPARE_BEFORE, "value"), Input(Ids.COMPARE_AFTER, "value"),
+          prevent_initial_call=True)
+def choose_sides(before, after):
+    return {"before": before if is_side(before) else OWNERS, "after": after if is_side(after) else CURRENT}
+
+
+def is_side(value) -> bool:
+    return value in (OWNERS, CURRENT) or (isinstance(value, str) and value.startswith(SCENARIO)
+                                          and is_scenario_id(value[len(SCENARIO):]))
+
+
+def side_allocation(state: Current, choice) -> tuple[Allocation | None, str]:
+    """The allocation a choice stands for (None for today's owners) and its name; a scenario that
+    is gone or was saved on other data falls back to the current settings, and says so."""
+    if choice == OWNERS:
+        return None, SIDE_NAMES[OWNERS]
+    if not (isinstance(choice, str) and choice.startswith(SCENARIO)):
+        return state.allocation, SIDE_NAMES[CURRENT]
+    key = choice[len(SCENARIO):]
+    try:
+        scenario = services().scenarios.get(key)
+    except DatabaseDown:
+        scenario = None
+    if scenario is None or scenario.fingerprint != state.dataset.fingerprint:
+        return state.allocation, SIDE_NAMES[CURRENT] + " (the scenario chosen is gone or on other data)"
+    # Shared by every session on the same data: a scenario is everyone's, and its result depends
+    # only on the data's content and the scenario's settings.
+    memo = f"scenario:{state.dataset.fingerprint}:{key}:{scenario.updated.isoformat()}"
+    allocation = services().store.memo(memo, lambda: decided(state.dataset, scenario.settings)[0])
+    return allocation, f"the scenario “{scenario.name}”"
+
+
+def compared(state: Current, sides) -> tuple[Side, Allocation, str]:
+    """(before side, after allocation, a sentence that names both)."""
+    sides = sides if isinstance(sides, dict) else SIDES
+    before, before_name = side_allocation(state, sides.get("before", OWNERS))
+    after, after_name = side_allocation(state, sides.get("after", CURRENT))
+    after = after if after is not None else state.allocation
+    side = owners_side(state.dataset) if before is None else allocation_side(state.dataset, before)
+    return side, after, f"Before = {before_name}; after = {after_name}."
 
 
 dash.register_page(__name__, path="/comparison", name="Comparison", title="Comparison · Territory Slicer",
@@ -84,19 +176,21 @@ def movement_grid() -> dag.AgGrid:
 @callback(*[Output(GRAPHS[s], "figure") for s in SEGMENTS], Output(Ids.COMPARISON_KPIS, "children"),
           Output(Ids.MOVEMENT_TOTALS, "children"), Output(Ids.REFINE_COMPARISON, "children"),
           Output(Ids.TRANSFERS, "className"), Output(f"{Ids.TRANSFERS}-summary", "children"),
-          Output(Ids.TRADE_OFF, "figure"),
-          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), Input(Ids.PLAN, "data"))
-def render_comparison(data, settings, theme, plan=None):
+          Output(Ids.TRADE_OFF, "figure"), Output(Ids.COMPARE_NOTE, "children"),
+          Input(Ids.DATA, "data"), Input(Ids.SETTINGS, "data"), Input(Ids.THEME, "data"), Input(Ids.PLAN, "data"),
+          Input(Ids.COMPARE, "data"))
+def render_comparison(data, settings, theme, plan=None, sides=None):
     state = current(data, settings, plan)
     if state is None:
-        return (no_update,) * (len(SEGMENTS) + 6)
-    dataset, allocation = state.dataset, state.allocation
-    figures = [comparison_figure(s, rep_books(dataset, allocation, s), theme) for s in SEGMENTS]
-    moved = movements(dataset, allocation)
+        return (no_update,) * (len(SEGMENTS) + 7)
+    dataset = state.dataset
+    before, allocation, note = compared(state, sides)
+    figures = [comparison_figure(s, rep_books(dataset, allocation, s, before), theme) for s in SEGMENTS]
+    moved = movements(dataset, allocation, before)
     totals = (f"{len(moved):,} of {dataset.n_accounts:,} accounts change owner, "
               f"${moved['ARR'].sum():,.0f} of ${dataset.arr.sum():,.0f} ARR.")
-    return *figures, kpi_table(kpi_changes(dataset, allocation), Ids.COMPARISON_KPIS), totals, \
-        greedy_against_refined(state), *plan_panel(state, theme)
+    return *figures, kpi_table(kpi_changes(dataset, allocation, before), Ids.COMPARISON_KPIS), totals, \
+        greedy_against_refined(state), *plan_panel(state, theme), note
 
 
 def plan_panel(state: Current, theme: str | None) -> tuple:
@@ -229,8 +323,9 @@ def change_cell(change: KpiChange) -> html.Td:
                    className=f"{colour} fw-semibold", **{"data-improved": str(change.improved).lower()})
 
 
-def movements_of(state: Current) -> pd.DataFrame:
-    return movements(state.dataset, state.allocation)
+def movements_of(state: Current, sides=None) -> pd.DataFrame:
+    before, allocation, _ = compared(state, sides)
+    return movements(state.dataset, allocation, before)
 
 
-movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements_of, MOVEMENT_COLUMNS)
+movement_rows = serve_server_side_grid(Ids.MOVEMENT_GRID, movements_of, MOVEMENT_COLUMNS, choice=Ids.COMPARE)

@@ -216,3 +216,13 @@ def test_the_mode_and_its_plan_controls_are_kept():
                                             ("drivers", []), ("drivers", ["arr", "love"]), ("mode", "chaos")])
 def test_a_plan_control_out_of_range_changes_nothing(control, value):
     assert next_settings(control, inputs(**{control: value}), stored(), DATA).settings == stored()
+
+
+def test_data_that_comes_with_settings_starts_from_them():
+    """An opened scenario: its settings, not the data's defaults, whatever order callbacks run in."""
+    saved = stored(threshold=2500, refine=True, min_gain=0.05, mode="rebalance")
+    opened = {**DATA, "key": "k9", "settings": {**saved, "data_key": "elsewhere"}}
+    assert next_settings(None, inputs(), stored(), opened).settings == {**saved, "data_key": "k9"}
+    assert next_settings("reset", inputs(), {**saved, "data_key": "k9"}, opened).settings == stored(data_key="k9")
+    hostile = {**opened, "settings": {"threshold": "1e308"}}
+    assert next_settings(None, inputs(), None, hostile).settings == stored(data_key="k9")

@@ -22,8 +22,9 @@ def demo_settings(threshold=1000, weights=(34, 33, 33)):
 
 
 def test_comparison_shows_books_kpis_and_movement_totals():
-    *figures, table, totals, refined, plan_shown, _, _ = comparison.render_comparison(
+    *figures, table, totals, refined, plan_shown, _, _, note = comparison.render_comparison(
         demo_summary(), demo_settings(), "light")
+    assert note == "Before = today's owners (Original_Rep); after = the assignment under the current settings."
     moved = movements(demo_dataset(), allocate(demo_dataset(), Settings(1000)))
     assert totals.startswith(f"{len(moved):,} of 2,000 accounts change owner")
     assert [f["data"][0]["name"] for f in figures] == ["Before", "Before"]
@@ -177,3 +178,28 @@ def test_a_chart_shows_no_empty_axes_before_its_figure_arrives():
     assert chart.figure["layout"]["xaxis"]["visible"] is False and chart.figure["data"] == []
     assert chart.config["modeBarButtons"] == [["toImage"]]  # each chart downloads as a PNG
     assert chart.config["toImageButtonOptions"]["filename"] == "territory-slicer-sensitivity"
+
+
+def test_comparison_of_a_saved_scenario_against_the_current_settings():
+    """Issue 16: any two of today's owners, the current settings and saved scenarios on this data."""
+    from app.services import services
+
+    saved = services().scenarios.save(demo_dataset(), "Demo data", demo_settings(threshold=2000), "Two thousand",
+                                      "", None)
+    sides = {"before": f"scenario:{saved.id}", "after": "current"}
+    *figures, table, totals, _, _, _, _, note = comparison.render_comparison(
+        demo_summary(), demo_settings(), "light", None, sides)
+    assert note == "Before = the scenario “Two thousand”; after = the assignment under the current settings."
+    before = allocate(demo_dataset(), Settings(2000))
+    after = allocate(demo_dataset(), Settings(1000))
+    changed = int((before.assigned != after.assigned).sum())
+    assert totals.startswith(f"{changed:,} of 2,000 accounts change owner")
+    same = comparison.render_comparison(demo_summary(), demo_settings(), "light", None,
+                                        {"before": "current", "after": "current"})
+    assert same[3].startswith("0 of 2,000 accounts")  # the totals
+    options = comparison.list_sides(demo_summary())
+    assert {"label": "Scenario: Two thousand", "value": f"scenario:{saved.id}", "disabled": False} in options[0]
+    assert comparison.choose_sides("scenario:' OR 1=1", ["x"]) == comparison.SIDES  # hostile values
+    services().scenarios.delete(saved.id)
+    gone = comparison.render_comparison(demo_summary(), demo_settings(), "light", None, sides)[-1]
+    assert "the scenario chosen is gone or on other data" in gone

@@ -55,7 +55,7 @@ def test_until_the_plan_is_ready_pages_show_todays_books_and_say_so():
     state = current(DATA, settings, None)
     assert state.pending and state.rebalance is None
     assert "working out the plan" in str(slicer.render_slicer(DATA, settings, "light", None)[2])
-    shown, note, figure = comparison.render_comparison(DATA, settings, "light", None)[-3:]
+    shown, note, figure = comparison.render_comparison(DATA, settings, "light", None)[-4:-1]
     assert shown == "" and "Working out the plan" in str(note) and figure is no_update
     assert "Working out the plan" in str(audit_step(settings, None)[3])
 
@@ -73,7 +73,7 @@ def test_a_failed_plan_says_why_and_keeps_the_settings():
 
 def test_comparison_shows_the_transfers_and_the_curve(plan_state):
     settings, answer, state = plan_state
-    shown, summary, figure = comparison.render_comparison(DATA, settings, "light", answer)[-3:]
+    shown, summary, figure = comparison.render_comparison(DATA, settings, "light", answer)[-4:-1]
     assert shown == "" and "proven minimal" in str(summary) or "above the minimum" in str(summary)
     balanced, in_band = figure["data"]
     assert balanced["x"][0] == 0 and balanced["x"][-1] == state.rebalance.moves

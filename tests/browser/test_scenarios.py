@@ -4,6 +4,7 @@ import secrets
 
 import pytest
 import requests
+from selenium.webdriver.common.keys import Keys
 
 from app.ids import Ids
 from app.services import services
@@ -17,11 +18,18 @@ from .test_layout import keep_screenshot
 def save_scenario(page, name: str, note: str) -> None:
     page.click(f"#{Ids.SCENARIOS_OPEN}")
     page.until(lambda: page.css(f"#{Ids.SCENARIO_NAME}").is_displayed(), message="the panel opens")
-    page.css(f"#{Ids.SCENARIO_NAME}").send_keys(name)
-    page.css(f"#{Ids.SCENARIO_NOTE}").send_keys(note)
+    for box, text in ((Ids.SCENARIO_NAME, name), (Ids.SCENARIO_NOTE, note)):
+        page.css(f"#{box}").send_keys(Keys.CONTROL, "a")
+        page.css(f"#{box}").send_keys(text or Keys.DELETE)
     page.click(f"#{Ids.SCENARIO_SAVE}")
     page.wait_text(Ids.SCENARIO_FEEDBACK, f"Saved “{name}”")
     page.wait_text(Ids.SCENARIO_LIST, name)
+
+
+def close_panel(page) -> None:
+    page.click(f"#{Ids.SCENARIOS} .btn-close")
+    page.until(lambda: not [box for box in page.driver.find_elements("css selector", f"#{Ids.SCENARIO_NAME}")
+                            if box.is_displayed()], message="the panel closes")
 
 
 def card_of(page, name: str):
@@ -40,9 +48,7 @@ def test_save_open_rename_approve_and_delete_in_the_panel(page):
     assert "Finance wants smaller Enterprise books" in card_of(page, name).text
     keep_screenshot(page, "scenarios-panel")
 
-    page.click(f"#{Ids.SCENARIOS} .btn-close")
-    page.until(lambda: not [box for box in page.driver.find_elements("css selector", f"#{Ids.SCENARIO_NAME}")
-                            if box.is_displayed()], message="the panel closes")
+    close_panel(page)
     set_threshold(page, "1,000")  # move on, then come back to the saved state
     page.click(f"#{Ids.SCENARIOS_OPEN}")
     page.wait_text(Ids.SCENARIO_LIST, name)
@@ -100,5 +106,24 @@ def test_a_saved_scenario_opens_from_its_link_in_another_browser_after_a_restart
         other.wait_text(Ids.BANNERS, f"Opened the scenario “{name}”", timeout=60)
         other.wait_text(Ids.DATA_LABEL, f"Scenario “{name}”")
         other.until(lambda: other.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == "2,500",
-                    message="the saved threshold")
+                    message="the saved threshold, not "
+                            + str(other.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value")))
         assert "kept across restarts" in other.text(Ids.BANNERS)
+
+
+def test_compare_two_saved_scenarios(page):
+    first, second = (f"{label} {secrets.token_hex(3)}" for label in ("Small E", "Large E"))
+    set_threshold(page, "5,000")
+    save_scenario(page, first, "")
+    close_panel(page)
+    set_threshold(page, "500")
+    save_scenario(page, second, "")
+    close_panel(page)
+    page.click(f"#{Ids.NAV}-comparison")
+    page.wait_text(Ids.COMPARE_NOTE, "Before = today's owners")
+    page.duo.select_dcc_dropdown(f"#{Ids.COMPARE_BEFORE}", value=f"Scenario: {first}")
+    page.duo.select_dcc_dropdown(f"#{Ids.COMPARE_AFTER}", value=f"Scenario: {second}")
+    page.wait_text(Ids.COMPARE_NOTE, f"Before = the scenario “{first}”; after = the scenario “{second}”.")
+    page.until(lambda: "accounts change owner" in page.text(Ids.MOVEMENT_TOTALS), message="movement totals")
+    keep_screenshot(page, "comparison-scenarios")
+    assert page.severe_logs() == []
