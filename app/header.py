@@ -20,8 +20,8 @@ EXPORTERS = {
 
 
 def header() -> dbc.Navbar:
-    """On a phone the menu folds behind a toggler, and a Controls button shows or hides the
-    sidebar, which then comes after the results (PAGES.md "Feel")."""
+    """Below 992 px (tablets, phones) the menu folds behind a toggler; on a phone a Controls
+    button shows or hides the sidebar, which then comes after the results (PAGES.md "Feel")."""
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand([html.Span("◧ ", className="brand-mark"), "Territory Slicer"], href="/"),
         dbc.Button("Controls", id=Ids.SIDEBAR_TOGGLE, color="primary", outline=True, size="sm",
@@ -31,7 +31,7 @@ def header() -> dbc.Navbar:
         dcc.Download(id=Ids.DOWNLOAD),
         help_panel(),
         scenarios_panel(),
-    ], fluid=True), color="light", dark=False, expand="md", className="border-bottom app-header", sticky="top")
+    ], fluid=True), color="light", dark=False, expand="lg", className="border-bottom app-header", sticky="top")
 
 
 def menu() -> list:
@@ -45,10 +45,12 @@ def menu() -> list:
             dbc.DropdownMenuItem("Each rep's book (ZIP of CSVs)", id=Ids.EXPORT_BOOKS),
             dbc.DropdownMenuItem("Printable summary", id=Ids.PRINT),
         ], label="Export", id=Ids.EXPORT, color="primary", size="sm", className="me-2", align_end=True),
-        dbc.Button("Scenarios", id=Ids.SCENARIOS_OPEN, color="primary", outline=True, size="sm", className="me-3"),
+        dbc.Button("Scenarios", id=Ids.SCENARIOS_OPEN, color="primary", outline=True, size="sm",
+                   className="me-3 text-nowrap"),
         dbc.Switch(id=Ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                    persistence_type="local", className="me-3 mb-0 text-body"),
-        dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm"),
+        dbc.Button("How it works", id=Ids.HELP_OPEN, color="secondary", outline=True, size="sm",
+                   className="text-nowrap"),
     ]
 
 

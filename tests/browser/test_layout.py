@@ -36,7 +36,7 @@ document.querySelectorAll(['.ag-cell', '.ag-cell-value', '.ag-header-cell-text',
   .forEach(e => {
   if (clipped(e)) cut.push(`${e.closest('[id]')?.id} ${e.className}: ${e.textContent.trim().slice(0, 40)}`);
 });
-document.querySelectorAll('.kpi-headline, .kpi-list dd, .score-value').forEach(e => {  // wrapped mid-number
+document.querySelectorAll('.kpi-headline, .kpi-list dd, .score-value, .app-header .btn').forEach(e => {  // wrapped
   const line = parseFloat(getComputedStyle(e).lineHeight) || 24;
   if (e.offsetParent !== null && e.getBoundingClientRect().height > 1.6 * line)
     cut.push(`wrapped ${e.closest('[id]')?.id}: ${e.textContent.trim()}`);
