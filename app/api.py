@@ -172,9 +172,16 @@ def dataset_and_settings() -> tuple[Dataset, str, dict]:
     sources = uploaded_sources()
     result = load_files(sources, services().config.limits, column_map(fields.get("map")))
     if not result.ok:
-        raise Refused([str(message) for message in result.report.errors])
+        raise Refused([str(message) for message in result.report.errors] or unmapped(result))
     dataset = result.dataset
     return dataset, " and ".join(s.name for s in sources), stored_settings(fields, dataset)
+
+
+def unmapped(result) -> list[str]:
+    """The dashboard asks which column is meant; the API says to name it in `map`."""
+    return [f"{request.file}: choose the column for {choice.field} (one of {', '.join(request.columns)}) "
+            f'with settings.map, e.g. {{"{choice.field}": "{choice.guess or request.columns[0]}"}}'
+            for request in result.mapping for choice in request.choices]
 
 
 def uploaded_sources() -> list[Source]:

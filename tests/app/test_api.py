@@ -97,6 +97,13 @@ def test_bad_requests_get_json_errors_that_name_the_problem(tmp_path):
         bad["accounts"] = ("accounts.csv", (FIXTURE / "accounts.csv").read_bytes().replace(b"500000", b"1.2M", 1))
         assert_errors(requests.post(base + "/api/allocate", files=bad, timeout=30), 400,
                       'accounts.csv, row 2, column ARR: "1.2M"')
+        renamed = files()
+        renamed["accounts"] = ("accounts.csv", (FIXTURE / "accounts.csv").read_bytes().replace(b"ARR", b"Deal Size", 1))
+        assert_errors(requests.post(base + "/api/allocate", files=renamed, timeout=30), 400, "column ARR: is missing")
+        mapped = requests.post(base + "/api/allocate", files=renamed, timeout=30,
+                               data={"settings": json.dumps({"map": {"ARR": "Deal Size"}, "threshold": 5000})})
+        assert mapped.status_code == 200 and len(mapped.json()["assignments"]) == 12
+        assert_errors(post(base, "/api/allocate", {"map": {"Revenue!": "x"}}), 400, "is not FIELD=Column")
         big = {"reps": ("reps.csv", b"x" * 20_000), "accounts": ("accounts.csv", b"y" * 20_000)}
         assert_errors(requests.post(base + "/api/allocate", files=big, timeout=30), 413, "larger than")
         assert_errors(post(base, "/api/scenarios", {}, name=""), 400, "Give the scenario a name")
