@@ -43,6 +43,16 @@ JOB_TIME_LIMIT_SECONDS = 120  # a job stops itself after this; Celery kills it a
 BUSY = (f"The server was too busy to start this run within {JOB_TIME_LIMIT_SECONDS} s. Your settings are "
         f"unchanged; try again in a moment.")
 STOPPED_MEMORY_SECONDS = 600
+MAX_WAITING = 100       # runs of one kind that may wait for a slot; more are refused at once
+QUEUE_FULL = (f"{MAX_WAITING} runs are already waiting for the server, the most it lets wait. Your settings "
+              f"are unchanged; try again in a few minutes.")
+ALREADY_RUNNING = ("This page already has a run of this kind under way; wait for it, or cancel it, before "
+                   "starting another.")
+PAGE_RUN_SECONDS = 3 * JOB_TIME_LIMIT_SECONDS  # a page's claim on its run, should the run die unseen
+
+
+class QueueFull(Exception):
+    """The line of one kind of job is as long as it may get."""
 
 
 def within_time_limit(started: float) -> bool:
@@ -70,10 +80,11 @@ class Turn:
         self.store.release(self.key, self.holder)
 
 
-def take_turn(store, kind: str, still_wanted, slots: int = JOB_SLOTS, holder: int | None = None) -> Turn | None:
+def take_turn(store, kind: str, still_wanted, slots: int = JOB_SLOTS, holder: int | None = None,
+              max_waiting: int = MAX_WAITING) -> Turn | None:
     """Waits for one of the `slots` slots of `kind`, first come first served. While it waits,
     `still_wanted(position)` hears its place in the line (1 = next) and says whether to go on
-    waiting; None when it says stop."""
+    waiting; None when it says stop. QueueFull, at once, when `max_waiting` runs wait already."""
     holder = os.getpid() if holder is None else holder
     lower_priority()
     ticket = store.count(f"job-ticket:{kind}", TICKET_SECONDS)
@@ -86,6 +97,9 @@ def take_turn(store, kind: str, still_wanted, slots: int = JOB_SLOTS, holder: in
             store.mark(waiting, WAIT_SECONDS)
             marked = time.monotonic()
         ahead = store.live(f"job-wait:{kind}:{t}" for t in range(max(1, ticket - 1000), ticket))
+        if ahead >= max_waiting:
+            store.forget(waiting)
+            raise QueueFull()
         if ahead < slots - store.live(slot_keys):
             for key in slot_keys:
                 if store.claim(key, holder, SLOT_SECONDS):
@@ -114,6 +128,24 @@ def turn_of(kind: str, still_wanted):
             turn.release()
 
 
+@contextmanager
+def one_per_page(kind: str, page: str):
+    """Yields whether the page (a tab id, already checked) may start a run of `kind`: one at a
+    time per page, however its requests are sent. A killed run's claim is freed by
+    release_slots_of, a lost one lapses after PAGE_RUN_SECONDS."""
+    from .services import services
+
+    store, holder, key = services().store, os.getpid(), f"job-page:{kind}:{page}"
+    if not store.claim(key, holder, PAGE_RUN_SECONDS):
+        yield False
+        return
+    store.mark(f"job-page-of:{holder}", PAGE_RUN_SECONDS, value=key.encode())
+    try:
+        yield True
+    finally:
+        store.release(key, holder)
+
+
 def lower_priority() -> None:
     """In a job's own process only (never the web worker or a test run that calls a job inline)."""
     if multiprocess.parent_process() is not None:
@@ -126,6 +158,11 @@ def release_slots_of(store, holder) -> None:
     waiting = store.recall_raw(f"job-waiting:{holder}")
     if waiting:
         store.forget(waiting.decode())
+    from .services import services
+
+    page = services().store.recall_raw(f"job-page-of:{holder}")
+    if page:
+        services().store.release(page.decode(), holder)
     for kind in JOB_KINDS:
         for i in range(JOB_SLOTS):
             store.release(f"job-slot:{kind}:{i}", holder)

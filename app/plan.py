@@ -18,9 +18,20 @@ from engine.progress import Cancelled
 from engine.rebalance import DRIVER_LABELS, DRIVERS, MAX_WAVES, rebalance
 
 from .ids import Ids
-from .jobs import BUSY, JOB_TIME_LIMIT_SECONDS, failed_message, turn_of, within_time_limit
+from .jobs import (
+    ALREADY_RUNNING,
+    BUSY,
+    JOB_TIME_LIMIT_SECONDS,
+    QUEUE_FULL,
+    QueueFull,
+    failed_message,
+    one_per_page,
+    turn_of,
+    within_time_limit,
+)
 from .services import services
 from .state import REBALANCE, REDRAW, ModeChoice, current, dataset_of, plan_key, settings_from_json
+from .store import is_tab_id
 from .terms import BAND_TIP, MODE_TIP
 
 log = logging.getLogger(__name__)
@@ -97,13 +108,13 @@ def plan_failed(error: Exception) -> dict:
                    (Output(Ids.PLAN_CANCEL, "disabled"), False, True),
                    (Output(Ids.PLAN_STATUS, "children"), "Working out the plan…", "")],
           cancel=[Input(Ids.PLAN_CANCEL, "n_clicks")], prevent_initial_call=True, on_error=plan_failed)
-def solve_plan(set_progress, inputs, _tab):
+def solve_plan(set_progress, inputs, tab):
     """The job: the plan, kept in the session store; a failure becomes a message, never a hang.
-    The tab id is an input only so that two tabs get jobs of their own (see the sensitivity job)."""
-    return plan_job(inputs, set_progress)
+    The tab id is an input so that two tabs get jobs of their own (see the sensitivity job)."""
+    return plan_job(inputs, set_progress, tab)
 
 
-def plan_job(inputs: dict | None, set_progress) -> dict | None:
+def plan_job(inputs: dict | None, set_progress, tab=None) -> dict | None:
     """The plan's key is worked out here from the data key and settings, never taken from the
     browser: the job writes under it."""
     data, settings = (inputs.get("data"), inputs.get("settings")) if isinstance(inputs, dict) else (None, None)
@@ -116,11 +127,19 @@ def plan_job(inputs: dict | None, set_progress) -> dict | None:
     key = plan_key(data, settings)
     if store.recall(key, PLAN_SECONDS) is not None:
         return {"key": key}
+    if not is_tab_id(tab):
+        return {"key": key, "error": "This page is out of date; reload it."}
     queued = time.perf_counter()
-    with turn_of("plan", lambda _position: within_time_limit(queued)) as turn:
-        if turn is None:
-            return {"key": key, "error": BUSY}
-        return plan_in_turn(dataset, settings, key, turn, set_progress)
+    with one_per_page("plan", tab) as allowed:
+        if not allowed:
+            return {"key": key, "error": ALREADY_RUNNING}
+        try:
+            with turn_of("plan", lambda _position: within_time_limit(queued)) as turn:
+                if turn is None:
+                    return {"key": key, "error": BUSY}
+                return plan_in_turn(dataset, settings, key, turn, set_progress)
+        except QueueFull:
+            return {"key": key, "error": QUEUE_FULL}
 
 
 def plan_in_turn(dataset, settings: dict, key: str, turn, set_progress) -> dict:

@@ -1,7 +1,10 @@
 """The line of background jobs on one machine: at most JOB_SLOTS of a kind compute at once, the
 rest wait first come first served and hear their place; a killed job's slot frees itself."""
+import os
 import threading
 import time
+
+import pytest
 
 from app import jobs
 from app.jobs import place_in_line, release_slots_of, take_turn
@@ -86,3 +89,45 @@ def test_a_waiter_dash_killed_leaves_the_line_at_once(tmp_path):
     stop.set()
     killed.join(5)
     assert heard == [2, 1]
+
+
+def test_the_line_is_bounded_and_says_so(tmp_path):
+    """Issue 18: a client could queue any number of jobs (each a process)."""
+    store = DiskSessionStore(tmp_path, 3600)
+    take_turn(store, "optimize", lambda _p: True, slots=1, holder=1)
+    waiters = [threading.Thread(target=take_turn, args=(store, "optimize", lambda _p: time.sleep(0.2) or True),
+                                kwargs={"slots": 1, "holder": h, "max_waiting": 2}, daemon=True) for h in (2, 3)]
+    for thread in waiters:
+        thread.start()
+    time.sleep(0.5)
+    with pytest.raises(jobs.QueueFull):
+        take_turn(store, "optimize", lambda _p: True, slots=1, holder=4, max_waiting=2)
+
+
+def test_one_run_of_a_kind_per_page(monkeypatch, tmp_path):
+    """However its requests are sent, a page runs one Optimize (or plan) at a time; a run Dash
+    stops frees the page's claim."""
+    from app.services import services
+
+    with jobs.one_per_page("optimize", "a" * 32) as first:
+        assert first
+        with jobs.one_per_page("optimize", "a" * 32) as second:
+            assert not second  # the same page again
+        with jobs.one_per_page("optimize", "b" * 32) as other, jobs.one_per_page("plan", "a" * 32) as plan:
+            assert other and plan  # another page, another kind
+    with jobs.one_per_page("optimize", "a" * 32) as again:
+        assert again  # freed when the run ended
+        release_slots_of(services().queue, os.getpid())
+        with jobs.one_per_page("optimize", "a" * 32) as after_stop:
+            assert after_stop  # a run Dash killed leaves the page free
+
+
+def test_a_second_optimize_from_the_same_page_is_refused():
+    from app import optimize
+    from app.state import demo_summary
+
+    from .test_pages import demo_settings
+
+    with jobs.one_per_page("optimize", "e" * 32):
+        answer = optimize.optimize_job(demo_summary(), demo_settings(), "e" * 32, print)
+    assert answer == {"error": jobs.ALREADY_RUNNING}

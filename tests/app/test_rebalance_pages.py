@@ -1,6 +1,7 @@
 """Rebalance mode (ALLOCATION.md §8) in the dashboard's callbacks: the job, every page, Reject,
 the exports."""
 import io
+import uuid
 
 import pytest
 from dash import no_update
@@ -29,7 +30,8 @@ def rebalancing(band=15, **rules) -> dict:
 def planned(settings: dict) -> dict:
     """Run the job as the background callback would and return what it leaves in the PLAN store."""
     seen = []
-    answer = plan_page.plan_job({"key": plan_key(DATA, settings), "data": DATA, "settings": settings}, seen.append)
+    answer = plan_page.plan_job({"key": plan_key(DATA, settings), "data": DATA, "settings": settings}, seen.append,
+                                uuid.uuid4().hex)
     assert all(0 <= p <= 100 for p in seen)  # none when the store had the plan already
     return answer
 
