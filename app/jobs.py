@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import dash
 import multiprocess
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -131,19 +132,39 @@ def turn_of(kind: str, still_wanted):
 @contextmanager
 def one_per_page(kind: str, page: str):
     """Yields whether the page (a tab id, already checked) may start a run of `kind`: one at a
-    time per page, however its requests are sent. A killed run's claim is freed by
-    release_slots_of, a lost one lapses after PAGE_RUN_SECONDS."""
+    time per page, however its requests are sent. A run Dash stops frees its claim
+    (release_slots_of); on one machine a run whose process died is seen to be gone; any other
+    lost claim lapses after PAGE_RUN_SECONDS."""
     from .services import services
 
     store, holder, key = services().store, os.getpid(), f"job-page:{kind}:{page}"
-    if not store.claim(key, holder, PAGE_RUN_SECONDS):
+    if not store.claim(key, holder, PAGE_RUN_SECONDS) and not took_over_from_the_dead(services(), key, holder):
         yield False
         return
+    store.mark(f"{key}:pid", PAGE_RUN_SECONDS, value=str(holder).encode())
     store.mark(f"job-page-of:{holder}", PAGE_RUN_SECONDS, value=key.encode())
     try:
         yield True
     finally:
         store.release(key, holder)
+
+
+def took_over_from_the_dead(services, key: str, holder: int) -> bool:
+    """On one machine (pids mean something there): the claim of a process that no longer runs
+    (killed without its `finally`) passes to `holder`."""
+    owner = services.store.recall_raw(f"{key}:pid")
+    if services.config.redis_url or not owner or running(int(owner)):
+        return False
+    services.store.forget(key)
+    return services.store.claim(key, holder, PAGE_RUN_SECONDS)
+
+
+def running(pid: int) -> bool:
+    """A process that exists and is not a zombie (killed, not yet reaped)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def lower_priority() -> None:

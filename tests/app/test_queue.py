@@ -131,3 +131,20 @@ def test_a_second_optimize_from_the_same_page_is_refused():
     with jobs.one_per_page("optimize", "e" * 32):
         answer = optimize.optimize_job(demo_summary(), demo_settings(), "e" * 32, print)
     assert answer == {"error": jobs.ALREADY_RUNNING}
+
+
+def test_a_page_whose_run_was_killed_can_run_again():
+    """A run killed outright never frees its claim itself; its dead pid gives the claim away."""
+    import subprocess
+    import sys
+
+    from app.services import services
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    key = "job-page:optimize:" + "k" * 32
+    services().store.claim(key, int(gone.stdout), jobs.PAGE_RUN_SECONDS)
+    services().store.mark(f"{key}:pid", jobs.PAGE_RUN_SECONDS, value=gone.stdout.strip().encode())
+    with jobs.one_per_page("optimize", "k" * 32) as allowed:
+        assert allowed
+    with jobs.one_per_page("optimize", "k" * 32) as mine, jobs.one_per_page("optimize", "k" * 32) as again:
+        assert mine and not again  # a live holder keeps its claim
