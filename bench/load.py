@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
+
 from app.jobs import JOB_SLOTS  # noqa: E402
 from bench.run import machine  # noqa: E402
 from tests.browser.servers import web_app  # noqa: E402
@@ -254,6 +256,41 @@ def time_health(base: str, done: threading.Event, record: Recorder) -> None:
         time.sleep(0.5)
 
 
+class WorkerMemory:
+    """Samples the resident memory of the gunicorn workers serving `port` once a second: each
+    worker's peak and last reading, and how many workers were recycled (MAX_REQUESTS)."""
+
+    def __init__(self, port: str):
+        self.port = port
+        self.peak: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def watch(self, done: threading.Event) -> None:
+        while not done.is_set():
+            for worker in self.workers():
+                try:
+                    rss = worker.memory_info().rss / 2**20
+                except psutil.Error:
+                    continue
+                self.peak[worker.pid] = max(self.peak.get(worker.pid, 0.0), rss)
+                self.last[worker.pid] = rss
+            time.sleep(1)
+
+    def workers(self) -> list:
+        masters = [p for p in psutil.process_iter(["cmdline"])
+                   if p.info["cmdline"] and f"127.0.0.1:{self.port}" in " ".join(p.info["cmdline"])]
+        return [child for master in masters for child in master.children() if "gunicorn" in child.name()]
+
+    def summary(self, workers: int) -> str:
+        if not self.peak:
+            return "Worker memory: no sample."
+        alive = sorted(self.last.items(), key=lambda item: item[0])[-workers:]
+        recycled = max(0, len(self.peak) - workers)
+        return (f"Worker memory (RSS, sampled each second): {len(self.peak)} worker processes seen, so "
+                f"{recycled} recycled; the highest any reached {max(self.peak.values()):,.0f} MB; "
+                f"at the end {', '.join(f'{rss:,.0f} MB' for _, rss in alive)}.")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -285,10 +322,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "benchmark")
     parser.add_argument("--warmup", type=float, default=10, help="seconds at the start not counted")
     parser.add_argument("--optimize-burst", type=int, default=0, help="then this many Optimize runs at once")
+    parser.add_argument("--max-requests", type=int, default=None,
+                        help="recycle each worker after about this many requests (MAX_REQUESTS)")
     args = parser.parse_args()
     upload = data_urls(args.data)
     scratch = Path(__import__("tempfile").mkdtemp(prefix="territory-slicer-load-"))
-    with web_app(scratch, workers=args.workers) as (base, _):
+    recycling = {"MAX_REQUESTS": str(args.max_requests)} if args.max_requests else {}
+    with web_app(scratch, workers=args.workers, **recycling) as (base, _):
+        memory, watched = WorkerMemory(base.rsplit(":", 1)[1]), threading.Event()
+        threading.Thread(target=memory.watch, args=(watched,), daemon=True).start()
         dash = Dash(base)
         record = Recorder(time.perf_counter() + args.warmup)
         started = time.time()
@@ -300,6 +342,8 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=args.warmup + args.seconds + 120)
         print(report(record, args, time.time() - started - args.warmup))
+        watched.set()
+        print("\n" + memory.summary(args.workers))
         if args.optimize_burst:
             burst = Recorder(0)
             endings = optimize_burst(dash, upload, args.optimize_burst, burst)

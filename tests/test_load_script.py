@@ -15,3 +15,4 @@ def test_the_load_script_reports_latencies_and_no_errors_on_a_short_run():
     assert "slider update (what the user waits for)" in rows and "slicer page (cards, charts, rep table)" in rows
     assert all(cells[-1].strip(" |") == "0" for cells in rows.values()), done.stdout  # no errors
     assert int(rows["slider update (what the user waits for)"][1].replace(",", "")) > 0
+    assert "Worker memory (RSS, sampled each second): " in done.stdout and "recycled" in done.stdout

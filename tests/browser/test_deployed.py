@@ -56,6 +56,8 @@ def test_two_web_processes_and_a_celery_worker_serve_one_session(dash_duo, scale
     page = open_app(dash_duo, base)
     page.upload(*fixture12(tmp_path))
     page.wait_text(Ids.DATA_LABEL, "12 accounts · 6 reps", timeout=30)
+    page.until(lambda: page.css(f"#{Ids.THRESHOLD_INPUT}").get_attribute("value") == "5,000", timeout=30,
+               message="the new data's defaults in place (typing sooner races the reset to them)")
     page.type_into(f"#{Ids.THRESHOLD_INPUT}", "20000")
     page.wait_text(Ids.SLICER_BANNERS, "No Enterprise accounts", timeout=30)
     page.type_into(f"#{Ids.THRESHOLD_INPUT}", "5000")
