@@ -57,12 +57,12 @@ def layout(**_query):
         dbc.Row([
             dbc.Col(dcc.Dropdown(id=Ids.AUDIT_SEGMENT, value=ALL, clearable=False, searchable=False,
                                  options=[{"label": "All segments", "value": ALL}]
-                                 + [{"label": s, "value": s} for s in SEGMENTS]), md=3),
-            dbc.Col(dcc.Dropdown(id=Ids.AUDIT_REP, placeholder="Any rep"), md=3),
+                                 + [{"label": s, "value": s} for s in SEGMENTS]), sm=6, xl=3),
+            dbc.Col(dcc.Dropdown(id=Ids.AUDIT_REP, placeholder="Any rep"), sm=6, xl=3),
             dbc.Col(dbc.InputGroup([
                 dbc.Input(id=Ids.AUDIT_JUMP, placeholder="Jump to account ID or name", debounce=True),
                 dbc.Button("Go", id=Ids.AUDIT_JUMP_GO, color="secondary"),
-            ]), md=6),
+            ]), xl=6),
         ], className="g-2 mb-2"),
         html.Div(id=Ids.AUDIT_FEEDBACK, className="small text-body-secondary mb-2"),
         html.Div([
