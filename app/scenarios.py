@@ -148,7 +148,8 @@ def change_scenario(_approve, _rename, _delete, names, version):
             message = done and f"Approved “{done.name}”."
         elif trigger["type"] == RENAME:
             name = next((value for state, value in zip(ctx.states_list[0], names) if state["id"]["id"] == key), None)
-            done = store.get(key) and store.rename(key, name, store.get(key).note)
+            saved = store.get(key)
+            done = saved and store.rename(key, name, saved.note)
             message = done and f"Renamed to “{done.name}”."
         else:
             message = store.delete(key) and "Deleted."
