@@ -85,4 +85,6 @@ def test_health_never_waits_behind_busy_callbacks(tmp_path):
                 health.append(time.perf_counter() - started)
                 time.sleep(0.3)
             stop.set()
-    assert slowest_upload[0] > 1.0 and max(health) < 0.5, (slowest_upload, health)
+    # An upload takes over a second here, so a check that waited behind one would take as long; the
+    # bound leaves room for the other test process sharing the two cores (pytest -n 2).
+    assert slowest_upload[0] > 1.0 and max(health) < 1.0, (slowest_upload, health)

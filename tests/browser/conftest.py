@@ -15,6 +15,7 @@ from selenium.webdriver.common.keys import Keys
 
 from app import app as dash_app
 from app.ids import Ids
+from tests.browser.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -104,7 +105,7 @@ class Page:
 @pytest.fixture
 def page(dash_duo):
     """The app open on the Slicer page; afterwards, the browser console must hold no error."""
-    dash_duo.start_server(dash_app)
+    dash_duo.start_server(dash_app, port=free_port())  # Dash counts ports from 58050 in each worker
     dash_duo.wait_for_contains_text(f"#{Ids.KPI_CARDS}", "Enterprise", timeout=TIMEOUT)
     opened = Page(dash_duo)
     yield opened
