@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 SIZES = "500/10,10000/60,100000/400,1000000/2000"
-TARGETS = {  # (allocation ms, sensitivity ms, optimize ms, load ms, peak MB) per size
-    (500, 10): (1, 20, 100, 50, None),
-    (10_000, 60): (2, 200, 1_000, 200, None),
-    (100_000, 400): (20, 3_000, 20_000, 2_000, 1_000),
-    (1_000_000, 2_000): (300, None, None, 15_000, 4_000),
+TARGETS = {  # (allocation ms, sensitivity ms, optimize ms, load ms, peak MB, refine ms, rebalance ms) per size
+    (500, 10): (1, 20, 100, 50, None, 50, 10_000),
+    (10_000, 60): (2, 200, 1_000, 200, None, 1_000, 10_000),
+    (100_000, 400): (20, 3_000, 20_000, 2_000, 1_000, 2_000, 60_000),
+    (1_000_000, 2_000): (300, None, None, 15_000, 4_000, None, None),
 }
 
 
@@ -56,6 +56,8 @@ def measure(n: int, m: int) -> dict:
     """Everything for one size; runs in a child process."""
     from engine import Settings, Source, allocate, allocate_reference, default_threshold, load_csvs
     from engine.optimize import optimize_weights, optimize_weights_reference
+    from engine.rebalance import rebalance
+    from engine.refine import refine
     from engine.sensitivity import sensitivity, sensitivity_reference
 
     directory = data_dir(n, m)
@@ -87,6 +89,11 @@ def measure(n: int, m: int) -> dict:
         result["optimize"] = timed(lambda: optimize_weights(dataset, settings), repeat)
         result["optimize rules"] = timed(lambda: optimize_weights(ruled_dataset, ruled_settings), repeat)
         result["points"] = len(sensitivity(dataset, settings).points)
+        for label, d, s in (("", dataset, settings), (" rules", ruled_dataset, ruled_settings)):
+            greedy = allocate(d, s)
+            refine(d, greedy)
+            result["refine" + label] = timed(lambda d=d, greedy=greedy: refine(d, greedy), repeat)
+            result["rebalance" + label] = timed(lambda d=d, s=s: rebalance(d, s), 1 if n >= 10_000 else 3)
     if n <= 10_000:
         result["plain allocate"] = timed(lambda: allocate_reference(dataset, settings), 3)
     if n <= 500:
@@ -173,17 +180,20 @@ def table(results: dict) -> str:
             ("Sensitivity, every distinct employee count", "sensitivity", 1),
             ("… with rules", "sensitivity rules", 1),
             ("Optimize Weights, 5,151 triples", "optimize", 2), ("… with rules", "optimize rules", 2),
+            ("Refine balance, after the allocation", "refine", 5), ("… with rules", "refine rules", 5),
+            ("Rebalance today's books (±15%, 10 s limit)", "rebalance", 6),
+            ("… with rules", "rebalance rules", 6),
             ("Load + validate CSVs", "load", 3),
             ("Plain path: one allocation", "plain allocate", None),
             ("Plain path: sensitivity", "plain sensitivity", None),
             ("Plain path: optimize", "plain optimize", None)]
     for label, key, index in rows:
-        targets = [TARGETS.get(s, (None,) * 5)[index] if index is not None else None for s in sizes]
+        targets = [TARGETS.get(s, (None,) * 7)[index] if index is not None else None for s in sizes]
         cells = [cell(results[s], key, target) for s, target in zip(sizes, targets)]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     peaks = []
     for s in sizes:
-        target = TARGETS.get(s, (None,) * 5)[4]
+        target = TARGETS.get(s, (None,) * 7)[4]
         mark = "" if target is None else (" ✓" if results[s]["peak_mb"] <= target else " ✗")
         peaks.append(f"{results[s]['peak_mb']:,.0f} MB{mark}")
     lines.append("| Peak memory of the process | " + " | ".join(peaks) + " |")
@@ -198,7 +208,7 @@ def table(results: dict) -> str:
     for s in sizes:
         r = results[s]
         parts = [f"{what} {100 * (r[what + ' rules']['median'] / r[what]['median'] - 1):+.0f}%"
-                 for what in ("allocate", "sensitivity", "optimize") if what + " rules" in r]
+                 for what in ("allocate", "sensitivity", "optimize", "refine", "rebalance") if what + " rules" in r]
         costs.append(", ".join(parts))
     lines.append("| Cost of the rules (median with ÷ without) | " + " | ".join(costs) + " |")
     return "\n".join(lines)
