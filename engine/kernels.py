@@ -38,6 +38,7 @@ os.register_at_fork(after_in_child=_fresh_lock_after_fork)
 GROUP_SCAN_MAX = 8  # locations with at most this many reps are scanned; larger ones get a tree
 FREE = -1           # rules.FREE: an account the greedy places (see SegmentArrays.preset)
 HOLD = -2           # rules.HOLD: an account held for review
+ROOM_MARGIN = 1e-9  # relative: a rep's ARR room as `within_caps` sees it is off by a few ulps at most
 
 
 @njit(cache=True)
@@ -296,6 +297,13 @@ def greedy_segment(s, p, targets, books, winners):
 
     parked = np.empty(n_reps, dtype=np.int64)  # reps out of the trees: no room for the last account's ARR
     n_parked = 0
+    # At least the most ARR room any parked rep has (rooms only shrink while parked): accounts
+    # bigger than this cannot unpark anyone, so the parked reps are not looked at for them.
+    parked_room = np.zeros(1)
+
+    def room_at_least(rep):
+        """The rep's ARR room, rounded up by far more than the rounding of `within_caps`."""
+        return (max_arr[rep] - c_arr[rep]) + ROOM_MARGIN * abs(max_arr[rep])
 
     def leader_that_fits(g, a, n_parked):
         """The leader of the global tree (g < 0) or of location g's tree once every leader without
@@ -305,6 +313,7 @@ def greedy_segment(s, p, targets, books, winners):
             set_leaf(lead, -1)
             parked[n_parked] = lead
             n_parked += 1
+            parked_room[0] = max(parked_room[0], room_at_least(lead))
             lead = tree[1] if g < 0 else group_tree[group_offset[g] + 1]
         return lead, n_parked
 
@@ -318,14 +327,17 @@ def greedy_segment(s, p, targets, books, winners):
         a = arr[i]
         g = group[i]
         o = owner[i]
-        k = 0
-        while k < n_parked:  # accounts come biggest first: a parked rep may have room for this one
-            if can_take(parked[k], a):
-                set_leaf(parked[k], parked[k])
-                n_parked -= 1
-                parked[k] = parked[n_parked]
-            else:
-                k += 1
+        if n_parked > 0 and a <= parked_room[0]:  # accounts come biggest first: a parked rep may fit
+            k = 0
+            parked_room[0] = 0.0
+            while k < n_parked:
+                if can_take(parked[k], a):
+                    set_leaf(parked[k], parked[k])
+                    n_parked -= 1
+                    parked[k] = parked[n_parked]
+                else:
+                    parked_room[0] = max(parked_room[0], room_at_least(parked[k]))
+                    k += 1
         best = tree[1]
         if capped:
             best, n_parked = leader_that_fits(-1, a, n_parked)
