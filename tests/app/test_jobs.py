@@ -2,6 +2,7 @@
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import diskcache
@@ -131,3 +132,36 @@ def test_a_full_or_read_only_disk_fails_the_job_and_the_next_run_works_once_it_i
     job = jobs.call_job_fn("again", answer, where, {})
     assert wait_for(lambda: not jobs.job_running(job))
     assert jobs.get_result("again", job) == {"done": True}
+
+
+
+SERVER_MAIN = """
+import os
+
+with open(os.environ["MARKS"], "a") as marks:
+    marks.write("main ran\\n")
+if __name__ == "__main__":
+    import multiprocess
+
+    from app import start_jobs_from_a_clean_process
+
+    start_jobs_from_a_clean_process()
+    for _ in range(3):
+        job = multiprocess.Process(target=os.getpid)
+        job.start()
+        job.join()
+"""
+
+
+@pytest.mark.parametrize("how, runs", [("script", 4), ("module", 1)])
+def test_jobs_run_the_servers_main_again_unless_it_is_started_as_a_module(tmp_path, how, runs):
+    """Started as a script (`gunicorn …`), the server's main is run again in every job before it
+    starts: a tenth of the server's CPU under load, spent importing gunicorn. Started as a module
+    (`python -m gunicorn …`, as the Procfile does) it never is."""
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "__main__.py").write_text(SERVER_MAIN)
+    marks = tmp_path / "marks"
+    env = {**os.environ, "MARKS": str(marks), "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "server/__main__.py"] if how == "script" else [sys.executable, "-m", "server"]
+    subprocess.run(command, env=env, cwd=tmp_path, check=True, timeout=120)
+    assert marks.read_text().count("main ran") == runs  # the server, then each of three jobs

@@ -98,7 +98,7 @@ def web_app(directory: Path, workers: int = 2, **env):
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     access = directory / "access.log"
-    command = [str(BIN / "gunicorn"), "app:server", "--config", str(ROOT / "gunicorn.conf.py"),
+    command = [str(BIN / "python"), "-m", "gunicorn", "app:server", "--config", str(ROOT / "gunicorn.conf.py"),
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", str(access),
                "--access-logformat", '%(p)s "%(r)s" %(s)s']
     process = start(command, directory / "gunicorn.log",
