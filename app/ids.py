@@ -108,6 +108,7 @@ class Ids(StrEnum):
     SENSITIVITY = "sensitivity"
     SENSITIVITY_CURVE = "sensitivity-curve"
     SENSITIVITY_INPUTS = "sensitivity-inputs"
+    SENSITIVITY_JOB = "sensitivity-job"
     SENSITIVITY_STATUS = "sensitivity-status"
     REP_GRID = "rep-grid"
     ACCOUNT_GRID = "account-grid"

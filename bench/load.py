@@ -8,7 +8,8 @@ uploads the data once per session through the upload callback, then each session
 random control every 1–2 s (threshold most often, then a weight or a preference) and sends the
 callback requests the browser sends for that move: the settings callback, then at once the page
 (cards and charts), the sensitivity chart, the Refine preview, the sensitivity inputs and a block
-of the account grid; a weight or preference move also starts the sensitivity job and polls it.
+of the account grid; a weight or preference move also asks for the sensitivity curve (computed at
+once up to 20,000 accounts; beyond, it starts the background job and polls it).
 It prints p50/p95/p99 latency and errors per request kind and for the whole slider update (the
 settings callback plus the slowest of what follows it: what the user waits for). Loopback only;
 it stops by itself after --seconds.
@@ -185,19 +186,29 @@ def move(rng, dash: Dash, values: dict, settings_callback: dict, low: int, high:
     new_inputs = response_value(results["sensitivity inputs"][0] or {}, "sensitivity-inputs", "data")
     if new_inputs:
         values["sensitivity-inputs.data"] = new_inputs
-        wave.submit(run_sensitivity_job, dash, dict(values), record)
+        wave.submit(fetch_curve, dash, dict(values), record)
+
+
+def fetch_curve(dash: Dash, values: dict, record: Recorder) -> None:
+    """What the browser does when the curve's inputs change: it asks for the curve, which small
+    data gets at once; big data gets a background job instead."""
+    answer, _ = record.timed("sensitivity curve (computed at once)", lambda: dash.request(
+        dash.find("sensitivity-inputs.data", "sensitivity-job"), values, "sensitivity-inputs.data"))
+    job_inputs = response_value(answer or {}, "sensitivity-job", "data")
+    if job_inputs:
+        run_sensitivity_job(dash, {**values, "sensitivity-job.data": job_inputs}, record)
 
 
 def run_sensitivity_job(dash: Dash, values: dict, record: Recorder) -> None:
     """Start the background job and poll it every second, as the browser does (Dash's interval)."""
-    callback = dash.find("sensitivity-inputs.data", "sensitivity-curve")
+    callback = dash.find("sensitivity-job.data", "sensitivity-curve")
 
     def job():
-        handles = dash.request(callback, values, "sensitivity-inputs.data")
+        handles = dash.request(callback, values, "sensitivity-job.data")
         query = f"?cacheKey={handles['cacheKey']}&job={handles['job']}"
         while True:
             time.sleep(POLL_SECONDS)
-            answer = dash.request(callback, values, "sensitivity-inputs.data", query)
+            answer = dash.request(callback, values, "sensitivity-job.data", query)
             if answer.get("response"):
                 return answer
     record.timed("sensitivity job (background, start to result)", job)
@@ -277,9 +288,12 @@ class WorkerMemory:
             time.sleep(1)
 
     def workers(self) -> list:
-        masters = [p for p in psutil.process_iter(["cmdline"])
+        """The master's children (its workers have its command line too; their own children, the
+        fork servers, do not count)."""
+        serving = [p for p in psutil.process_iter(["cmdline", "ppid"])
                    if p.info["cmdline"] and f"127.0.0.1:{self.port}" in " ".join(p.info["cmdline"])]
-        return [child for master in masters for child in master.children() if "gunicorn" in child.name()]
+        pids = {p.pid for p in serving}
+        return [child for master in serving if master.info["ppid"] not in pids for child in master.children()]
 
     def summary(self, workers: int) -> str:
         if not self.peak:

@@ -508,7 +508,7 @@ def _scores_at_threshold(threshold, employees, enterprise, mid_market, p, use_ri
     _segment_at_threshold(~upper, mid_market, p, use_risk, out, 4)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)  # the dashboard computes small curves in a request thread
 def scores_at_thresholds(thresholds, employees, enterprise, mid_market, p, use_risk):
     """Per threshold, per segment (Enterprise first): balanced, custom, accounts and ARR.
 

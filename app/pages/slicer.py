@@ -58,6 +58,7 @@ def layout(**_query):
         panel("Account assignments", [account_grid(), pin_bar(Ids.ACCOUNT_PIN, ACCOUNT_PIN_HINT)]),
         dcc.Store(id=Ids.SENSITIVITY_CURVE),
         dcc.Store(id=Ids.SENSITIVITY_INPUTS),
+        dcc.Store(id=Ids.SENSITIVITY_JOB),
     ])
 
 
@@ -185,29 +186,52 @@ def sensitivity_inputs(data, settings, previous):
 
 def curve_failed(error: Exception) -> dict:
     """A job that died, or whose store failed, is reported on the chart like any other failure."""
-    inputs = dash.ctx.inputs.get(f"{Ids.SENSITIVITY_INPUTS}.data")
+    inputs = dash.ctx.inputs.get(f"{Ids.SENSITIVITY_JOB}.data")
     return {"inputs": inputs, "error": failed_message(error, "sensitivity run")}
 
 
-@callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_INPUTS, "data"),
+INLINE_CURVE_ACCOUNTS = 20_000  # up to here the curve costs at most about 0.2 s: computed at once
+
+
+@callback(Output(Ids.SENSITIVITY_CURVE, "data", allow_duplicate=True), Output(Ids.SENSITIVITY_JOB, "data"),
+          Input(Ids.SENSITIVITY_INPUTS, "data"), State(Ids.SETTINGS, "data"), prevent_initial_call=True)
+def curve_at_once(inputs, settings):
+    """Small data gets its curve in this request. A background job costs more than such a curve
+    (a process, the data read back from the store): under load from 20 sessions, jobs were half
+    the server's CPU. Bigger data goes to the job, which can be cancelled and shows its state."""
+    dataset = dataset_of(inputs)
+    if dataset is None or not settings:
+        return no_update, no_update
+    if dataset.n_accounts > INLINE_CURVE_ACCOUNTS:
+        return no_update, inputs
+    return curve_of(inputs, dataset, settings), no_update
+
+
+@callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_JOB, "data"),
           State(Ids.SETTINGS, "data"), State(Ids.TAB, "data"), background=True,
           running=[(Output(Ids.SENSITIVITY_STATUS, "children"), "Computing the curve at every threshold…",
                     "Click a point to move the threshold there.")],
           prevent_initial_call=True, on_error=curve_failed)
 def sensitivity_curve(inputs, settings, _tab):
-    """Runs as a background job; a failure is reported on the chart, the inputs stay as they are.
-    The tab id is an input only so that two tabs with the same inputs get jobs of their own:
-    Dash keys a job's result by its inputs, and the first tab to read it would take it."""
+    """The curve of big data, as a background job; a failure is reported on the chart, the inputs
+    stay as they are. The tab id is an input only so that two tabs with the same inputs get jobs
+    of their own: Dash keys a job's result by its inputs, and the first tab to read it would
+    take it."""
     dataset = dataset_of(inputs)
     if dataset is None or not settings:
         return None
+    return curve_of(inputs, dataset, settings)
+
+
+def curve_of(inputs: dict, dataset, settings: dict) -> dict:
+    """The curve as the chart's store holds it, or the sentence that says why there is none."""
     started = time.perf_counter()
     try:
         curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started))
     except Cancelled:
         return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, "
                                            f"its time limit."}
-    except Exception:  # any failure of the job must reach the user as a message, not a hang
+    except Exception:  # any failure of the run must reach the user as a message, not a hang
         log.exception("sensitivity run failed")
         return {"inputs": inputs, "error": "The sensitivity run failed. Move any control to try again."}
     return {"inputs": inputs, "points": [curve_point_json(p) for p in curve.points]}

@@ -102,6 +102,15 @@ def test_sensitivity_curve_job_and_its_failure_message():
     assert "failed" in shown["layout"]["annotations"][0]["text"]
 
 
+def test_small_data_gets_its_curve_at_once_and_big_data_a_job(monkeypatch):
+    """Issue 18: a job per weight move was half the server's CPU under load."""
+    inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
+    curve, job = slicer.curve_at_once(inputs, demo_settings())
+    assert job is no_update and curve == slicer.sensitivity_curve(inputs, demo_settings(), "a" * 32)
+    monkeypatch.setattr(slicer, "INLINE_CURVE_ACCOUNTS", demo_dataset().n_accounts - 1)
+    assert slicer.curve_at_once(inputs, demo_settings()) == (no_update, inputs)
+
+
 def test_a_chart_click_picks_that_threshold():
     assert slicer.pick_threshold({"points": [{"x": 12000, "y": 80}]}) == {"threshold": 12000}
     assert slicer.pick_threshold({"points": []}) is no_update
