@@ -48,20 +48,7 @@ def post_fork(server, worker):
     """Start this worker's fork server for background jobs at boot, in the background, instead of
     on its first job (which then waited 6–13 s while the server imported the app)."""
     import multiprocess
-
-    if multiprocess.get_start_method(allow_none=True) == "forkserver":
-        threading.Thread(target=start_fork_server, daemon=True).start()
-
-
-def start_fork_server():
-    """Start the fork server at low priority: the jobs it forks inherit that from their first
-    instruction, so fifty of them starting at once do not take the cores from `/health` and the
-    callbacks before each job lowers its own priority."""
     import multiprocess.forkserver
 
-    from app.jobs import JOB_NICENESS
-
-    multiprocess.forkserver.ensure_running()
-    pid = multiprocess.forkserver._forkserver._forkserver_pid
-    if pid:
-        os.setpriority(os.PRIO_PROCESS, pid, JOB_NICENESS)
+    if multiprocess.get_start_method(allow_none=True) == "forkserver":
+        threading.Thread(target=multiprocess.forkserver.ensure_running, daemon=True).start()

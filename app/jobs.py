@@ -169,8 +169,8 @@ def running(pid: int) -> bool:
 
 def lower_priority() -> None:
     """In a job's own process only (never the web worker or a test run that calls a job inline)."""
-    if multiprocess.parent_process() is not None and os.nice(0) < JOB_NICENESS:
-        os.nice(JOB_NICENESS - os.nice(0))  # forked by a niced fork server: already there
+    if multiprocess.parent_process() is not None:
+        os.nice(JOB_NICENESS)
 
 
 def release_slots_of(store, holder) -> None:
