@@ -3,6 +3,7 @@
 Set SCREENSHOTS_DIR to keep a PNG of each page per theme (docs/screenshots holds the last set).
 """
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -67,12 +68,20 @@ def test_no_figure_cut_off_and_no_sideways_scroll_at_any_size(page, size, theme)
         page.until(lambda name=name: page.js(f"return !!document.querySelector('{DRAWN[name]}')"), timeout=40,
                    message=f"{name} drawn")
         page.js("window.scrollTo(0, 0)")
+        settled(page, TOO_WIDE)  # charts drawn before the size changed follow it after plotly's debounce
         wide = page.js(TOO_WIDE)
         assert wide == [], f"{name} at {size} scrolls sideways: " + " | ".join(wide)
         cut = page.js(CUT_OFF)
         assert cut == [], f"{name} at {size}: " + " | ".join(cut)
         keep_screenshot(page, f"{name}-{theme}" if size == "laptop" else f"{name}-{size}-{theme}")
     assert page.severe_logs() == []
+
+
+def settled(page, script: str, seconds: float = 5) -> None:
+    """Wait (at most `seconds`) until `script` finds nothing wrong; the caller then asserts."""
+    deadline = time.time() + seconds
+    while page.js(script) and time.time() < deadline:
+        time.sleep(0.2)
 
 
 def test_a_phone_shows_results_first_and_opens_the_controls_on_demand(page):
