@@ -26,6 +26,7 @@ import argparse
 import base64
 import json
 import random
+import runpy
 import sys
 import threading
 import time
@@ -47,6 +48,7 @@ from tests.browser.servers import web_app  # noqa: E402
 SLIDER_UPDATE = "slider update (what the user waits for)"
 POLL_SECONDS = 1.0  # how often dash-renderer asks a background job for its result
 TIMEOUT = 30
+THREADS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"]  # per worker, as deployed
 
 
 class Dash:
@@ -312,8 +314,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(record: Recorder, args, seconds: float) -> str:
     lines = [f"Machine: {machine()}", "",
-             f"{args.sessions} sessions for {seconds:.0f} s against gunicorn ({args.workers} workers, 4 threads "
-             f"each) on 127.0.0.1; data: {args.data.name} ; a move every 1–2 s per session; the first "
+             f"{args.sessions} sessions for {seconds:.0f} s against gunicorn ({args.workers} workers, {THREADS} "
+             f"threads each) on 127.0.0.1; data: {args.data.name} ; a move every 1–2 s per session; the first "
              f"{args.warmup:g} s not counted (errors always are).", ""]
     return "\n".join(lines + table(record))
 

@@ -508,7 +508,17 @@ def _scores_at_threshold(threshold, employees, enterprise, mid_market, p, use_ri
     _segment_at_threshold(~upper, mid_market, p, use_risk, out, 4)
 
 
-@njit(parallel=True, cache=True, nogil=True)  # the dashboard computes small curves in a request thread
+@njit(cache=True, nogil=True)
+def scores_at_thresholds_in_order(thresholds, employees, enterprise, mid_market, p, use_risk):
+    """scores_at_thresholds on the calling thread alone: the dashboard computes small curves in a
+    thread of low priority, which numba's own threads would not share."""
+    out = np.empty((thresholds.shape[0], 8))
+    for t in range(thresholds.shape[0]):
+        _scores_at_threshold(thresholds[t], employees, enterprise, mid_market, p, use_risk, out[t])
+    return out
+
+
+@njit(parallel=True, cache=True)
 def scores_at_thresholds(thresholds, employees, enterprise, mid_market, p, use_risk):
     """Per threshold, per segment (Enterprise first): balanced, custom, accounts and ARR.
 

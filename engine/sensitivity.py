@@ -75,8 +75,9 @@ def sensitivity_thresholds(employees: np.ndarray, current: int, max_points: int 
     return sorted({int(p) for p in points} | {low, high, int(current)})
 
 
-def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None) -> Sensitivity:
-    """All thresholds in one compiled pass per chunk, spread over the cores."""
+def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None, parallel: bool = True) -> Sensitivity:
+    """All thresholds in one compiled pass per chunk, spread over the cores (or, `parallel`
+    False, on the calling thread only: the same points)."""
     settings = effective_settings(dataset, settings)
     thresholds = np.array(sensitivity_thresholds(dataset.employees, settings.threshold), dtype=np.float64)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
@@ -87,11 +88,14 @@ def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None)
     prefs = settings.preferences
     weights = kernels.Prefs(*settings.weights.fractions(), prefs.geo, prefs.preserve)
     rows = np.empty((len(thresholds), 4 * len(SEGMENTS)))
+    employees = dataset.employees[dataset.order]
     for start, stop in chunks(len(thresholds), CHUNK):
-        with kernels.PARALLEL:
-            rows[start:stop] = kernels.scores_at_thresholds(
-                thresholds[start:stop], dataset.employees[dataset.order], *(i.arrays for i in inputs), weights,
-                dataset.has_risk)
+        arguments = (thresholds[start:stop], employees, *(i.arrays for i in inputs), weights, dataset.has_risk)
+        if parallel:
+            with kernels.PARALLEL:
+                rows[start:stop] = kernels.scores_at_thresholds(*arguments)
+        else:
+            rows[start:stop] = kernels.scores_at_thresholds_in_order(*arguments)
         report(progress, stop / len(thresholds))
     reps = [len(i.reps) for i in inputs]
     points = [_point(int(t), row, reps) for t, row in zip(thresholds, rows)]

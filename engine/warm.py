@@ -40,6 +40,7 @@ def operations(dataset, settings: Settings):
         ("refine", lambda: [refine(dataset, allocate(dataset, settings), objective) for objective in OBJECTIVES]),
         ("optimize", lambda: optimize_weights(dataset, settings)),
         ("sensitivity", lambda: sensitivity(dataset, settings)),
+        ("sensitivity on one thread", lambda: sensitivity(dataset, settings, parallel=False)),
         ("rebalance", lambda: rebalance(dataset, settings)),
     ]
 

@@ -78,6 +78,14 @@ def test_compiled_curve_equals_plain_allocations(data, s):
         assert close(f.deal_size_ratio, p.deal_size_ratio)
 
 
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(), user_settings())
+def test_the_curve_on_one_thread_is_the_same_curve(data, s):
+    """The dashboard computes small curves on one low-priority thread (issue 18)."""
+    d = load(*data)
+    assert sensitivity(d, s, parallel=False) == sensitivity(d, s)
+
+
 def test_cancel_between_chunks(fixture12):
     from engine.progress import Cancelled
     with pytest.raises(Cancelled):

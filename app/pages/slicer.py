@@ -33,6 +33,7 @@ from ..grids import (
 from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
+from ..services import services
 from ..state import current, dataset_of, settings_from_json
 from ..terms import CAP_TIP, RAMP_TIP, TARGET_TIP
 
@@ -204,7 +205,7 @@ def curve_at_once(inputs, settings):
         return no_update, no_update
     if dataset.n_accounts > INLINE_CURVE_ACCOUNTS:
         return no_update, inputs
-    return curve_of(inputs, dataset, settings), no_update
+    return services().curve_threads.submit(curve_of, inputs, dataset, settings, parallel=False).result(), no_update
 
 
 @callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_JOB, "data"),
@@ -223,11 +224,11 @@ def sensitivity_curve(inputs, settings, _tab):
     return curve_of(inputs, dataset, settings)
 
 
-def curve_of(inputs: dict, dataset, settings: dict) -> dict:
+def curve_of(inputs: dict, dataset, settings: dict, parallel: bool = True) -> dict:
     """The curve as the chart's store holds it, or the sentence that says why there is none."""
     started = time.perf_counter()
     try:
-        curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started))
+        curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started), parallel)
     except Cancelled:
         return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, "
                                            f"its time limit."}
