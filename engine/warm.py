@@ -55,7 +55,7 @@ def main() -> None:
         for name, call in operations(dataset, settings):
             began = time.perf_counter()
             call()
-            print(f"{name:<12} {label:<9} {time.perf_counter() - began:6.2f} s", flush=True)
+            print(f"{name:<25} {label:<9} {time.perf_counter() - began:6.2f} s", flush=True)
     print(f"compiled kernels cached in {time.perf_counter() - started:.1f} s")
 
 
