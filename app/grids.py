@@ -56,7 +56,7 @@ BLANK_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"v
 def graph(component_id: str, title: str | None = None) -> html.Div:
     """A chart that shows nothing, not empty axes labelled −1…6, until its figure arrives; on hover
     it offers one button, to download the chart as a PNG named after it."""
-    config = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]], "responsive": True,
+    config = {"displayModeBar": "hover", "displaylogo": False, "modeBarButtons": [["toImage"]],
               "toImageButtonOptions": {"filename": f"territory-slicer-{component_id}", "scale": 2}}
     return html.Div([html.H6(title, className="text-body-secondary") if title else None,
                      dcc.Loading(dcc.Graph(id=component_id, figure=BLANK_FIGURE, config=config), delay_show=400)])

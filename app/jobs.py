@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,6 +172,27 @@ def lower_priority() -> None:
     """In a job's own process only (never the web worker or a test run that calls a job inline)."""
     if multiprocess.parent_process() is not None:
         os.nice(JOB_NICENESS)
+
+
+def on_a_low_priority_thread(compute, *args):
+    """`compute(*args)` on a thread of its own at the jobs' low priority (on Linux a thread has a
+    priority of its own): under load the cores serve the other requests first. A new thread per
+    call, so no pool can be left with threads that died."""
+    outcome = {}
+
+    def run():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICENESS)
+        try:
+            outcome["value"] = compute(*args)
+        except BaseException as error:  # handed to the caller, who decides
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="low-priority")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def release_slots_of(store, holder) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from .config import Config
 from .scenario_store import ScenarioStore, database_url
@@ -26,7 +24,6 @@ class Services:
         self._store: SessionStore | None = None
         self._queue: SessionStore | None = None
         self._scenarios: ScenarioStore | None = None
-        self._curve_threads: ThreadPoolExecutor | None = None
 
     @property
     def store(self) -> SessionStore:
@@ -48,23 +45,6 @@ class Services:
         if self._queue is None:
             self._queue = DiskSessionStore(self.config.cache_dir / "queue", 3600)
         return self._queue
-
-
-    @property
-    def curve_threads(self) -> ThreadPoolExecutor:
-        """Where the sensitivity curves of small data are computed: one thread per core, at low
-        priority, so that under load the cores serve the slider's own requests first."""
-        if self._curve_threads is None:
-            self._curve_threads = ThreadPoolExecutor(os.cpu_count() or 1, "curve", initializer=at_low_priority)
-        return self._curve_threads
-
-
-CURVE_NICENESS = 10
-
-
-def at_low_priority() -> None:
-    """Run by each curve thread as it starts: on Linux a thread has a priority of its own."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CURVE_NICENESS)
 
 
 def open_store(settings: Config) -> SessionStore:

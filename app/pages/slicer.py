@@ -31,9 +31,8 @@ from ..grids import (
     serve_server_side_grid,
 )
 from ..ids import Ids
-from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, within_time_limit
+from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, on_a_low_priority_thread, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
-from ..services import services
 from ..state import current, dataset_of, settings_from_json
 from ..terms import CAP_TIP, RAMP_TIP, TARGET_TIP
 
@@ -205,7 +204,7 @@ def curve_at_once(inputs, settings):
         return no_update, no_update
     if dataset.n_accounts > INLINE_CURVE_ACCOUNTS:
         return no_update, inputs
-    return services().curve_threads.submit(curve_of, inputs, dataset, settings, parallel=False).result(), no_update
+    return on_a_low_priority_thread(curve_of, inputs, dataset, settings, False), no_update
 
 
 @callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_JOB, "data"),

@@ -3,12 +3,21 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import diskcache
 import pytest
 
-from app.jobs import NOT_STARTED, DiskcacheJobs, FailureAware, failed_message, failure
+from app.jobs import (
+    JOB_NICENESS,
+    NOT_STARTED,
+    DiskcacheJobs,
+    FailureAware,
+    failed_message,
+    failure,
+    on_a_low_priority_thread,
+)
 
 
 def sleeper(*_args):
@@ -165,3 +174,15 @@ def test_jobs_run_the_servers_main_again_unless_it_is_started_as_a_module(tmp_pa
     command = [sys.executable, "server/__main__.py"] if how == "script" else [sys.executable, "-m", "server"]
     subprocess.run(command, env=env, cwd=tmp_path, check=True, timeout=120)
     assert marks.read_text().count("main ran") == runs  # the server, then each of three jobs
+
+
+def priority_of_this_thread() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_small_curves_run_on_a_thread_of_low_priority_and_errors_reach_the_caller():
+    """Issue 18: under load the cores serve a slider's own requests first."""
+    assert (priority_of_this_thread(), on_a_low_priority_thread(priority_of_this_thread)) == (0, JOB_NICENESS)
+    with pytest.raises(ZeroDivisionError):
+        on_a_low_priority_thread(lambda n: 1 / n, 0)
+    assert priority_of_this_thread() == 0

@@ -3,13 +3,12 @@ out another session's data, and reads keep working when writes cannot."""
 import importlib
 import os
 import sqlite3
-import threading
 
 import diskcache
 import pytest
 
 from app.layout import shell
-from app.services import CURVE_NICENESS, Services, config, services
+from app.services import services
 from app.store import DiskSessionStore, RedisSessionStore, StoreFull
 from app.uploads import over_quota
 
@@ -86,11 +85,3 @@ def test_counters_count_within_their_window(tmp_path):
     assert store.count("a", 0) == 3 and store.count("b", 0) == 0
     assert store.count("c", 60, 500) == 500
 
-
-def test_curves_are_computed_at_low_priority_in_a_thread_of_their_own():
-    """Issue 18: under load the cores serve a slider's own requests first."""
-    threads = Services(config()).curve_threads
-    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    theirs = threads.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
-    threads.shutdown()
-    assert (own, theirs) == (0, CURVE_NICENESS)
