@@ -4,6 +4,7 @@ import socket
 import threading
 from concurrent import futures
 
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -22,26 +23,41 @@ max_requests_jitter = max_requests // 5
 class HealthFirstWorker(ThreadWorker):
     """gunicorn's threaded worker, but `GET /health` has a thread of its own: a load balancer's
     check never waits behind callbacks that keep every other thread busy (it took 13 s under
-    load). A request whose first bytes have not arrived when it is accepted takes the usual way."""
+    load). A new connection whose first bytes have not arrived yet waits on the poller, as
+    gunicorn does for slow clients, and is looked at again when they come (taken the usual way,
+    such a check waited 10 s behind busy threads)."""
 
     def init_process(self):
         self.health_pool = futures.ThreadPoolExecutor(max_workers=1)
         super().init_process()
 
     def enqueue_req(self, conn):
-        if not asks_for_health(conn.sock):
+        start = first_bytes(conn.sock)
+        if start is None and not conn.initialized and not conn.data_ready:
+            self.finish_request(conn, deferred())
+        elif start and start.startswith(b"GET /health "):
+            done = self.health_pool.submit(self.handle, conn)
+            done.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
+        else:
             super().enqueue_req(conn)
-            return
-        done = self.health_pool.submit(self.handle, conn)
-        done.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
 
 
-def asks_for_health(sock) -> bool:
-    """A look at the request line without taking it off the socket, and without waiting."""
+def first_bytes(sock) -> bytes | None:
+    """A look at the request line without taking it off the socket, and without waiting; None
+    when nothing has arrived yet."""
     try:
-        return sock.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT).startswith(b"GET /health ")
+        return sock.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return None
     except (OSError, ValueError):
-        return False
+        return b""
+
+
+def deferred() -> futures.Future:
+    """What gunicorn's own handler answers for a connection that sent nothing yet."""
+    answer = futures.Future()
+    answer.set_result(gthread._DEFER)
+    return answer
 
 
 worker_class = HealthFirstWorker
