@@ -174,10 +174,11 @@ def lower_priority() -> None:
         os.nice(JOB_NICENESS)
 
 
-def on_a_low_priority_thread(compute, *args):
+def on_a_low_priority_thread(compute, *args, while_waiting=None, every: float = 0.1):
     """`compute(*args)` on a thread of its own at the jobs' low priority (on Linux a thread has a
-    priority of its own): under load the cores serve the other requests first. A new thread per
-    call, so no pool can be left with threads that died."""
+    priority of its own): under load the cores serve the other requests first. The caller calls
+    `while_waiting()` every `every` seconds until it is done. A new thread per call, so no pool
+    can be left with threads that died."""
     outcome = {}
 
     def run():
@@ -189,7 +190,11 @@ def on_a_low_priority_thread(compute, *args):
 
     thread = threading.Thread(target=run, name="low-priority")
     thread.start()
-    thread.join()
+    thread.join(every)
+    while thread.is_alive():
+        if while_waiting is not None:
+            while_waiting()
+        thread.join(every)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

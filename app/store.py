@@ -130,6 +130,21 @@ class SessionStore:
             log.exception("the session store could not count %s", name)
             return 0
 
+    def newest_request(self, name: str, seconds: float):
+        """Marks this request as the newest under `name` (for `seconds`) and returns a check of
+        whether it still is, so that a request a newer one made stale can stop. A store fault
+        reads as "still the newest": the request then does its work rather than fail."""
+        key, token = f"newest:{name}", secrets.token_bytes(16)
+        self._keep(lambda: self._write(key, token, seconds, room_checked=False))
+
+        def still_newest() -> bool:
+            try:
+                return self._raw(key) in (token, None)
+            except Exception:
+                log.exception("the session store could not be read")
+                return True
+        return still_newest
+
     # --- coordination of background jobs (app.jobs.take_turn); keys are the server's own
 
     def mark(self, key: str, seconds: float, value: bytes = b"1") -> None:

@@ -509,11 +509,14 @@ def _scores_at_threshold(threshold, employees, enterprise, mid_market, p, use_ri
 
 
 @njit(cache=True, nogil=True)
-def scores_at_thresholds_in_order(thresholds, employees, enterprise, mid_market, p, use_risk):
+def scores_at_thresholds_in_order(thresholds, employees, enterprise, mid_market, p, use_risk, stop):
     """scores_at_thresholds on the calling thread alone: the dashboard computes small curves in a
-    thread of low priority, which numba's own threads would not share."""
+    thread of low priority, which numba's own threads would not share. It stops, with the rows
+    done so far, once another thread sets `stop[0]`."""
     out = np.empty((thresholds.shape[0], 8))
     for t in range(thresholds.shape[0]):
+        if stop[0]:
+            return out[:t]
         _scores_at_threshold(thresholds[t], employees, enterprise, mid_market, p, use_risk, out[t])
     return out
 

@@ -75,9 +75,39 @@ def sensitivity_thresholds(employees: np.ndarray, current: int, max_points: int 
     return sorted({int(p) for p in points} | {low, high, int(current)})
 
 
-def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None, parallel: bool = True) -> Sensitivity:
-    """All thresholds in one compiled pass per chunk, spread over the cores (or, `parallel`
-    False, on the calling thread only: the same points)."""
+def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None) -> Sensitivity:
+    """All thresholds in one compiled pass per chunk, spread over the cores."""
+    work = curve_work(dataset, settings)
+    rows = np.empty((len(work.thresholds), 4 * len(SEGMENTS)))
+    for start, stop in chunks(len(work.thresholds), CHUNK):
+        with kernels.PARALLEL:
+            rows[start:stop] = kernels.scores_at_thresholds(work.thresholds[start:stop], *work.arguments)
+        report(progress, stop / len(work.thresholds))
+    return work.curve(rows)
+
+
+@dataclass(frozen=True)
+class CurveWork:
+    """A curve's thresholds and compiled inputs, made in Python once, so that the kernel can then
+    run on a thread of its own without taking the interpreter's lock until it ends."""
+
+    thresholds: np.ndarray
+    arguments: tuple
+    reps: list[int]
+    settings: Settings
+
+    def rows_in_order(self, stop: np.ndarray) -> np.ndarray | None:
+        """Every threshold's row on the calling thread alone, or None if another thread set
+        `stop[0]` before the last one (it is looked at between thresholds)."""
+        rows = kernels.scores_at_thresholds_in_order(self.thresholds, *self.arguments, stop)
+        return rows if len(rows) == len(self.thresholds) else None
+
+    def curve(self, rows: np.ndarray) -> Sensitivity:
+        points = [_point(int(t), row, self.reps) for t, row in zip(self.thresholds, rows)]
+        return Sensitivity(points, self.settings.threshold, self.settings.weights)
+
+
+def curve_work(dataset: Dataset, settings: Settings) -> CurveWork:
     settings = effective_settings(dataset, settings)
     thresholds = np.array(sensitivity_thresholds(dataset.employees, settings.threshold), dtype=np.float64)
     high = high_risk_mask(dataset, settings.preferences.high_risk)
@@ -87,19 +117,8 @@ def sensitivity(dataset: Dataset, settings: Settings, progress: Progress = None,
               for name in SEGMENTS]
     prefs = settings.preferences
     weights = kernels.Prefs(*settings.weights.fractions(), prefs.geo, prefs.preserve)
-    rows = np.empty((len(thresholds), 4 * len(SEGMENTS)))
-    employees = dataset.employees[dataset.order]
-    for start, stop in chunks(len(thresholds), CHUNK):
-        arguments = (thresholds[start:stop], employees, *(i.arrays for i in inputs), weights, dataset.has_risk)
-        if parallel:
-            with kernels.PARALLEL:
-                rows[start:stop] = kernels.scores_at_thresholds(*arguments)
-        else:
-            rows[start:stop] = kernels.scores_at_thresholds_in_order(*arguments)
-        report(progress, stop / len(thresholds))
-    reps = [len(i.reps) for i in inputs]
-    points = [_point(int(t), row, reps) for t, row in zip(thresholds, rows)]
-    return Sensitivity(points, settings.threshold, settings.weights)
+    arguments = (dataset.employees[dataset.order], *(i.arrays for i in inputs), weights, dataset.has_risk)
+    return CurveWork(thresholds, arguments, [len(i.reps) for i in inputs], settings)
 
 
 def sensitivity_reference(dataset: Dataset, settings: Settings) -> Sensitivity:

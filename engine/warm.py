@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .allocation import allocate
 from .dataset import ENTERPRISE, MID_MARKET, default_threshold
 from .io.generate import generate
@@ -20,7 +22,7 @@ from .optimize import optimize_weights
 from .rebalance import rebalance
 from .refine import OBJECTIVES, refine
 from .rules import Rules
-from .sensitivity import sensitivity
+from .sensitivity import curve_work, sensitivity
 from .settings import Settings
 
 ACCOUNTS, REPS = 400, 12
@@ -40,7 +42,7 @@ def operations(dataset, settings: Settings):
         ("refine", lambda: [refine(dataset, allocate(dataset, settings), objective) for objective in OBJECTIVES]),
         ("optimize", lambda: optimize_weights(dataset, settings)),
         ("sensitivity", lambda: sensitivity(dataset, settings)),
-        ("sensitivity on one thread", lambda: sensitivity(dataset, settings, parallel=False)),
+        ("sensitivity on one thread", lambda: curve_work(dataset, settings).rows_in_order(np.zeros(1, np.uint8))),
         ("rebalance", lambda: rebalance(dataset, settings)),
     ]
 

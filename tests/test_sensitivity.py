@@ -1,13 +1,17 @@
 """ALLOCATION.md §5: one point per distinct employee count, N/A where a segment is empty."""
+import threading
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 
 from engine import allocate
-from engine.sensitivity import sensitivity, sensitivity_reference, sensitivity_thresholds
+from engine.sensitivity import curve_work, sensitivity, sensitivity_reference, sensitivity_thresholds
 
 from .conftest import load, settings
+from .test_generate import load_generated
 from .test_properties import datasets, user_settings
 
 
@@ -83,7 +87,23 @@ def test_compiled_curve_equals_plain_allocations(data, s):
 def test_the_curve_on_one_thread_is_the_same_curve(data, s):
     """The dashboard computes small curves on one low-priority thread (issue 18)."""
     d = load(*data)
-    assert sensitivity(d, s, parallel=False) == sensitivity(d, s)
+    work = curve_work(d, s)
+    assert work.curve(work.rows_in_order(np.zeros(1, np.uint8))) == sensitivity(d, s)
+
+
+def test_another_thread_stops_the_curve_on_one_thread():
+    """The dashboard stops a curve nobody waits for any more (issue 18): the kernel looks at the
+    flag between thresholds, not once before the loop."""
+    work = curve_work(load_generated(10_000, 60, 3).dataset, settings(threshold=2000))
+    assert work.rows_in_order(np.ones(1, np.uint8)) is None  # compiled before the clock starts
+    stop, answer = np.zeros(1, np.uint8), []
+    computing = threading.Thread(target=lambda: answer.append(work.rows_in_order(stop)))
+    computing.start()
+    time.sleep(0.05)  # a full curve takes about 0.3 s here
+    stop[0] = 1
+    computing.join()
+    assert answer == [None]
+    assert len(work.rows_in_order(np.zeros(1, np.uint8))) == len(work.thresholds) > 300
 
 
 def test_cancel_between_chunks(fixture12):

@@ -3,15 +3,25 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import numpy as np
 from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from engine import ENTERPRISE, MID_MARKET, SEGMENTS, allocate
 from engine.progress import Cancelled
-from engine.sensitivity import SegmentPoint, SensitivityPoint, point_of, sensitivity
+from engine.sensitivity import (
+    SegmentPoint,
+    Sensitivity,
+    SensitivityPoint,
+    curve_work,
+    point_of,
+    sensitivity,
+)
 from engine.summary import account_table, rep_summary, segment_kpis
 
 from ..banners import banner
@@ -33,7 +43,9 @@ from ..grids import (
 from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, on_a_low_priority_thread, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
+from ..services import services
 from ..state import current, dataset_of, settings_from_json
+from ..store import is_tab_id
 from ..terms import CAP_TIP, RAMP_TIP, TARGET_TIP
 
 log = logging.getLogger(__name__)
@@ -194,8 +206,9 @@ INLINE_CURVE_ACCOUNTS = 20_000  # up to here a curve on one thread takes well un
 
 
 @callback(Output(Ids.SENSITIVITY_CURVE, "data", allow_duplicate=True), Output(Ids.SENSITIVITY_JOB, "data"),
-          Input(Ids.SENSITIVITY_INPUTS, "data"), State(Ids.SETTINGS, "data"), prevent_initial_call=True)
-def curve_at_once(inputs, settings):
+          Input(Ids.SENSITIVITY_INPUTS, "data"), State(Ids.SETTINGS, "data"), State(Ids.TAB, "data"),
+          prevent_initial_call=True)
+def curve_at_once(inputs, settings, tab):
     """Small data gets its curve in this request. A background job costs more than such a curve
     (a process, the data read back from the store): under load from 20 sessions, jobs were half
     the server's CPU. Bigger data goes to the job, which can be cancelled and shows its state."""
@@ -204,7 +217,41 @@ def curve_at_once(inputs, settings):
         return no_update, no_update
     if dataset.n_accounts > INLINE_CURVE_ACCOUNTS:
         return no_update, inputs
-    return on_a_low_priority_thread(curve_of, inputs, dataset, settings, False), no_update
+    return curve_in_this_request(inputs, dataset, settings, latest_curve_of(tab)), no_update
+
+
+CURVE_ASKED_SECONDS = 120  # longer than any curve computed at once
+
+
+def latest_curve_of(tab) -> Callable[[], bool]:
+    """Marks this request as its tab's latest curve and returns whether it still is. A user who
+    moves a weight again before the curve is back no longer needs it: under load from 20 sessions
+    such stale curves held request threads and cores that the slider's requests waited for."""
+    if not is_tab_id(tab):
+        return lambda: True
+    return services().store.newest_request(f"curve:{tab}", CURVE_ASKED_SECONDS)
+
+
+def curve_in_this_request(inputs: dict, dataset, settings: dict, still_wanted: Callable[[], bool]) -> dict:
+    """Only the curve's kernel runs at low priority, in one call on a thread of its own: a thread
+    of low priority that runs Python takes the interpreter's lock, and while it waits for a core
+    with it, every other request of the worker waits too (20 sessions: slider p95 above 800 ms,
+    stalls of 12 s). This thread prepares the curve, watches the kernel and stops it once time
+    runs out or a newer curve is asked for: the request then changes nothing, so a late answer
+    can never replace a newer curve."""
+    started, stop = time.perf_counter(), np.zeros(1, dtype=np.uint8)
+
+    def stop_if_unwanted():
+        if not (within_time_limit(started) and still_wanted()):
+            stop[0] = 1
+    try:
+        work = curve_work(dataset, settings_from_json(settings))
+        rows = on_a_low_priority_thread(work.rows_in_order, stop, while_waiting=stop_if_unwanted)
+    except Exception:  # any failure of the run must reach the user as a message, not a hang
+        return curve_run_failed(inputs)
+    if not still_wanted():
+        raise PreventUpdate
+    return curve_stopped(inputs) if rows is None else curve_json(inputs, work.curve(rows))
 
 
 @callback(Output(Ids.SENSITIVITY_CURVE, "data"), Input(Ids.SENSITIVITY_JOB, "data"),
@@ -223,18 +270,29 @@ def sensitivity_curve(inputs, settings, _tab):
     return curve_of(inputs, dataset, settings)
 
 
-def curve_of(inputs: dict, dataset, settings: dict, parallel: bool = True) -> dict:
+def curve_of(inputs: dict, dataset, settings: dict) -> dict:
     """The curve as the chart's store holds it, or the sentence that says why there is none."""
     started = time.perf_counter()
     try:
-        curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started), parallel)
+        curve = sensitivity(dataset, settings_from_json(settings), lambda _done: within_time_limit(started))
     except Cancelled:
-        return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, "
-                                           f"its time limit."}
+        return curve_stopped(inputs)
     except Exception:  # any failure of the run must reach the user as a message, not a hang
-        log.exception("sensitivity run failed")
-        return {"inputs": inputs, "error": "The sensitivity run failed. Move any control to try again."}
+        return curve_run_failed(inputs)
+    return curve_json(inputs, curve)
+
+
+def curve_json(inputs: dict, curve: Sensitivity) -> dict:
     return {"inputs": inputs, "points": [curve_point_json(p) for p in curve.points]}
+
+
+def curve_stopped(inputs: dict) -> dict:
+    return {"inputs": inputs, "error": f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, its time limit."}
+
+
+def curve_run_failed(inputs: dict) -> dict:
+    log.exception("sensitivity run failed")
+    return {"inputs": inputs, "error": "The sensitivity run failed. Move any control to try again."}
 
 
 def curve_point_json(point: SensitivityPoint) -> list:
@@ -257,17 +315,17 @@ def draw_sensitivity(curve, settings, theme, data, inputs):
     at the current threshold marked."""
     dataset = dataset_of(data)
     try:
-        greedy = allocate(dataset, settings_from_json(settings)) if dataset is not None and settings else None
+        today = allocate(dataset, settings_from_json(settings)) if dataset is not None and settings else None
     except ValueError:
-        greedy = None
-    if greedy is None:
+        today = None
+    if today is None:
         return no_update
     if not curve or curve["inputs"] != inputs:
         return message_figure("Computing the sensitivity curve…", theme, 380)
     if "error" in curve:
         return message_figure(curve["error"], theme, 380)
     points = [curve_point(row) for row in curve["points"]]
-    return sensitivity_figure(points, point_of(greedy), greedy.settings.weights.as_list(), theme)
+    return sensitivity_figure(points, point_of(today), today.settings.weights.as_list(), theme)
 
 
 @callback(Output(Ids.THRESHOLD_PICK, "data"), Input(Ids.SENSITIVITY, "clickData"), prevent_initial_call=True)

@@ -2,11 +2,14 @@
 import base64
 import re
 
+import pytest
 from dash import no_update
+from dash.exceptions import PreventUpdate
 
 from app.formats import score_text
 from app.header import export_download
 from app.ids import Ids
+from app.jobs import JOB_TIME_LIMIT_SECONDS
 from app.pages import slicer
 from app.services import services
 from app.sidebar import control_values, ensure_data, update_settings
@@ -16,6 +19,7 @@ from engine import Settings, Weights, allocate
 from engine.io.export import export_csv, export_xlsx, rep_books_zip
 
 from ..conftest import account, load, rep
+from ..test_generate import load_generated
 from .conftest import run_callback
 
 
@@ -105,10 +109,30 @@ def test_sensitivity_curve_job_and_its_failure_message():
 def test_small_data_gets_its_curve_at_once_and_big_data_a_job(monkeypatch):
     """Issue 18: a job per weight move was half the server's CPU under load."""
     inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
-    curve, job = slicer.curve_at_once(inputs, demo_settings())
+    curve, job = slicer.curve_at_once(inputs, demo_settings(), "b" * 32)
     assert job is no_update and curve == slicer.sensitivity_curve(inputs, demo_settings(), "a" * 32)
     monkeypatch.setattr(slicer, "INLINE_CURVE_ACCOUNTS", demo_dataset().n_accounts - 1)
-    assert slicer.curve_at_once(inputs, demo_settings()) == (no_update, inputs)
+    assert slicer.curve_at_once(inputs, demo_settings(), "b" * 32) == (no_update, inputs)
+
+
+def test_a_curve_asked_for_again_by_its_tab_stops_and_changes_nothing():
+    """Issue 18: under load, curves nobody waited for any more held threads and cores."""
+    first, other_tab = slicer.latest_curve_of("c" * 32), slicer.latest_curve_of("d" * 32)
+    assert first() and other_tab()
+    second = slicer.latest_curve_of("c" * 32)
+    assert second() and not first() and other_tab()
+    inputs = slicer.sensitivity_inputs(demo_summary(), demo_settings(), None)
+    with pytest.raises(PreventUpdate):
+        slicer.curve_in_this_request(inputs, demo_dataset(), demo_settings(), first)
+    assert slicer.curve_in_this_request(inputs, demo_dataset(), demo_settings(), second)["points"]
+
+
+def test_a_curve_past_its_time_limit_says_so(monkeypatch):
+    monkeypatch.setattr(slicer, "within_time_limit", lambda _started: False)
+    big = load_generated(10_000, 60, 3).dataset  # its curve takes longer than a look (0.1 s)
+    answer = slicer.curve_in_this_request({"key": "k"}, big, demo_settings(), lambda: True)
+    limit = f"The sensitivity run stopped after {JOB_TIME_LIMIT_SECONDS} s, its time limit."
+    assert answer == {"inputs": {"key": "k"}, "error": limit}
 
 
 def test_a_chart_click_picks_that_threshold():

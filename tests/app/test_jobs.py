@@ -186,3 +186,10 @@ def test_small_curves_run_on_a_thread_of_low_priority_and_errors_reach_the_calle
     with pytest.raises(ZeroDivisionError):
         on_a_low_priority_thread(lambda n: 1 / n, 0)
     assert priority_of_this_thread() == 0
+
+
+def test_the_caller_watches_a_low_priority_thread_while_it_computes():
+    """It is how the caller stops a curve nobody waits for any more."""
+    looks = []
+    assert on_a_low_priority_thread(time.sleep, 0.35, while_waiting=lambda: looks.append(1), every=0.1) is None
+    assert 2 <= len(looks) <= 4
