@@ -224,11 +224,18 @@ def current(data: dict | None, stored_settings: dict | None, plan: dict | None =
     choice = RefineChoice.of(stored_settings)
     objective = objective or choice.mode
     if objective is None:
-        return Current(dataset, allocate(dataset, settings))
+        return Current(dataset, greedy(data, dataset, settings))
     memo_key = (f"refined:{data['key']}:{digest(settings_json(settings, data['key']))}:{objective}:"
                 f"{choice.min_gain}")
     return Current(dataset, services().store.memo(
-        memo_key, lambda: refine(dataset, allocate(dataset, settings), objective, choice.min_gain)))
+        memo_key, lambda: refine(dataset, greedy(data, dataset, settings), objective, choice.min_gain)))
+
+
+def greedy(data: dict, dataset: Dataset, settings: Settings) -> Allocation:
+    """The greedy allocation of the session's data, computed once per process for the requests
+    of a slider move (each of them computed it: a quarter of their CPU under load)."""
+    key = f"greedy:{data['key']}:{digest(settings_json(settings, data['key']))}"
+    return services().store.recent(key, lambda: allocate(dataset, settings))
 
 
 def decided(dataset: Dataset, stored_settings: dict) -> tuple[Allocation, Rebalance | None]:

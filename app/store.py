@@ -93,6 +93,12 @@ class SessionStore:
             return value
         return self._recent.get(key, stored_or_computed)
 
+    def recent(self, key: str, compute):
+        """`compute()`'s result, kept in this process only, for a minute: the greedy allocation,
+        which every request of a slider move reads, is quicker to compute again than to pickle
+        into the shared store."""
+        return self._recent.get(key, compute)
+
     def keep(self, key: str, value, seconds: float) -> None:
         """Keep a result computed elsewhere (a background job's) under `key` for `seconds`, if
         there is room (the job's answer is then lost, and its page says the run failed)."""
@@ -187,18 +193,33 @@ class RecentValues:
         self._values: OrderedDict[str, tuple[float, int, object]] = OrderedDict()
         self._accounts = 0
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def get(self, key: str, load):
-        now = time.monotonic()
+        """The value kept under `key`, else `load()`'s. The requests of one move arrive together:
+        while one of them loads a key, the others wait for its value instead of loading it too."""
+        with self._lock:
+            loading = self._loading.setdefault(key, threading.Lock())
+        try:
+            with loading:
+                value = self._fresh(key)
+                if value is None:
+                    value = load()
+                    if value is not None:
+                        self._keep(key, time.monotonic(), value)
+                return value
+        finally:
+            with self._lock:
+                if not loading.locked():
+                    self._loading.pop(key, None)
+
+    def _fresh(self, key: str):
         with self._lock:
             kept = self._values.get(key)
-            if kept is not None and now - kept[0] < RECENT_SECONDS:
+            if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
                 self._values.move_to_end(key)
                 return kept[2]
-        value = load()
-        if value is not None:
-            self._keep(key, now, value)
-        return value
+        return None
 
     def _keep(self, key: str, now: float, value) -> None:
         """Keep `value`, then forget the least recently used until the budget holds again."""

@@ -12,7 +12,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from engine import ENTERPRISE, MID_MARKET, SEGMENTS, allocate
+from engine import ENTERPRISE, MID_MARKET, SEGMENTS
 from engine.progress import Cancelled
 from engine.sensitivity import (
     SegmentPoint,
@@ -44,7 +44,7 @@ from ..ids import Ids
 from ..jobs import JOB_TIME_LIMIT_SECONDS, failed_message, on_a_low_priority_thread, within_time_limit
 from ..pins import pin_bar, queue_view, serve_pin_bar
 from ..services import services
-from ..state import current, dataset_of, settings_from_json
+from ..state import current, dataset_of, greedy, settings_from_json
 from ..store import is_tab_id
 from ..terms import CAP_TIP, RAMP_TIP, TARGET_TIP
 
@@ -315,7 +315,7 @@ def draw_sensitivity(curve, settings, theme, data, inputs):
     at the current threshold marked."""
     dataset = dataset_of(data)
     try:
-        today = allocate(dataset, settings_from_json(settings)) if dataset is not None and settings else None
+        today = greedy(data, dataset, settings_from_json(settings)) if dataset is not None and settings else None
     except ValueError:
         today = None
     if today is None:

@@ -3,13 +3,16 @@ out another session's data, and reads keep working when writes cannot."""
 import importlib
 import os
 import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import diskcache
 import pytest
 
 from app.layout import shell
 from app.services import services
-from app.store import DiskSessionStore, RedisSessionStore, StoreFull
+from app.store import DiskSessionStore, RecentValues, RedisSessionStore, StoreFull
 from app.uploads import over_quota
 
 from ..browser.servers import redis_server
@@ -85,3 +88,23 @@ def test_counters_count_within_their_window(tmp_path):
     assert store.count("a", 0) == 3 and store.count("b", 0) == 0
     assert store.count("c", 60, 500) == 500
 
+
+
+def test_requests_that_need_the_same_value_together_compute_it_once():
+    """The five requests of a slider move arrive together: one computes, the others wait for it."""
+    values, calls, started = RecentValues(), [], threading.Barrier(5)
+
+    def slow_compute():
+        calls.append(1)
+        time.sleep(0.2)
+        return "allocation"
+
+    def request():
+        started.wait()
+        return values.get("greedy:k", slow_compute)
+
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: request(), range(5)))
+    assert answers == ["allocation"] * 5 and len(calls) == 1
+    assert values.get("greedy:other", lambda: "other") == "other" and len(calls) == 1
+    assert not values._loading  # nothing left behind per key
