@@ -8,10 +8,11 @@ from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# A slider move sends five requests at once, and a request for a sensitivity curve waits on the
-# curve's low-priority thread: with 4 threads per worker, 20 sessions' cheap requests queued behind
-# those waits (slider p95 871 ms; with 8, 643 ms).
-threads = 8
+# A slider move sends six requests at once, and a request for a sensitivity curve waits 1-2 s under
+# load on the curve's low-priority thread: with 8 threads per worker, 20 sessions' cheap requests
+# still queued behind those waits (slider p95 303 and 507 ms; with 16, 134-167 ms in five runs, for
+# about 20 MB more per worker).
+threads = 16
 timeout = 120
 preload_app = True
 # A worker is replaced after this many requests, so memory taken by a large upload or job result
