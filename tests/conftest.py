@@ -14,8 +14,13 @@ from engine.rules import Rules
 from engine.settings import Preferences
 
 # The dashboard reads its configuration once, from the environment: give the test run its own
-# session store before anything imports `app`.
-os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="territory-slicer-tests-"))
+# session store before anything imports `app`. Each pytest-xdist worker gets a store of its own
+# (they inherit the controller's environment): a test that corrupts its job store on purpose
+# broke the rebalancing tests that another worker ran at the same moment.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix=f"territory-slicer-tests-{os.environ['PYTEST_XDIST_WORKER']}-")
+else:
+    os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="territory-slicer-tests-"))
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT_HEADER = ["Account_ID", "Account_Name", "Original_Rep", "ARR", "Num_Employees", "Location",
