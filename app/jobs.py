@@ -150,6 +150,20 @@ def one_per_page(kind: str, page: str):
         store.release(key, holder)
 
 
+def run_in_line(kind: str, page: str, still_wanted, gave_up: str, compute) -> dict:
+    """What every job does around its work: one run of `kind` per page, then its turn in the
+    line, then `compute(turn)`; refusals and a run that stopped waiting (`gave_up` says why)
+    come back as the result's error."""
+    with one_per_page(kind, page) as allowed:
+        if not allowed:
+            return {"error": ALREADY_RUNNING}
+        try:
+            with turn_of(kind, still_wanted) as turn:
+                return {"error": gave_up} if turn is None else compute(turn)
+        except QueueFull:
+            return {"error": QUEUE_FULL}
+
+
 def took_over_from_the_dead(services, key: str, holder: int) -> bool:
     """On one machine (pids mean something there): the claim of a process that no longer runs
     (killed without its `finally`) passes to `holder`."""

@@ -18,17 +18,7 @@ from engine.progress import Cancelled
 
 from .formats import score_text
 from .ids import Ids
-from .jobs import (
-    ALREADY_RUNNING,
-    JOB_TIME_LIMIT_SECONDS,
-    QUEUE_FULL,
-    QueueFull,
-    failed_message,
-    one_per_page,
-    place_in_line,
-    turn_of,
-    within_time_limit,
-)
+from .jobs import JOB_TIME_LIMIT_SECONDS, failed_message, place_in_line, run_in_line, within_time_limit
 from .services import services
 from .state import dataset_of, settings_from_json
 from .store import is_tab_id
@@ -99,16 +89,8 @@ def optimize_job(data: dict, settings: dict, tab: str, set_progress) -> dict:
             told.append(position)
         return store.has_lease(tab)
 
-    with one_per_page("optimize", tab) as allowed:
-        if not allowed:
-            return {"error": ALREADY_RUNNING}
-        try:
-            with turn_of("optimize", waiting) as turn:
-                if turn is None:
-                    return {"error": WENT_AWAY}
-                return optimize_in_turn(dataset, settings, tab, turn, set_progress)
-        except QueueFull:
-            return {"error": QUEUE_FULL}
+    return run_in_line("optimize", tab, waiting, WENT_AWAY,
+                       lambda turn: optimize_in_turn(dataset, settings, tab, turn, set_progress))
 
 
 def optimize_in_turn(dataset, settings: dict, tab: str, turn, set_progress) -> dict:

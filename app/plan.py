@@ -18,17 +18,7 @@ from engine.progress import Cancelled
 from engine.rebalance import DRIVER_LABELS, DRIVERS, MAX_WAVES, rebalance
 
 from .ids import Ids
-from .jobs import (
-    ALREADY_RUNNING,
-    BUSY,
-    JOB_TIME_LIMIT_SECONDS,
-    QUEUE_FULL,
-    QueueFull,
-    failed_message,
-    one_per_page,
-    turn_of,
-    within_time_limit,
-)
+from .jobs import BUSY, JOB_TIME_LIMIT_SECONDS, failed_message, run_in_line, within_time_limit
 from .services import services
 from .state import REBALANCE, REDRAW, ModeChoice, current, dataset_of, plan_key, settings_from_json
 from .store import is_tab_id
@@ -130,16 +120,8 @@ def plan_job(inputs: dict | None, set_progress, tab=None) -> dict | None:
     if not is_tab_id(tab):
         return {"key": key, "error": "This page is out of date; reload it."}
     queued = time.perf_counter()
-    with one_per_page("plan", tab) as allowed:
-        if not allowed:
-            return {"key": key, "error": ALREADY_RUNNING}
-        try:
-            with turn_of("plan", lambda _position: within_time_limit(queued)) as turn:
-                if turn is None:
-                    return {"key": key, "error": BUSY}
-                return plan_in_turn(dataset, settings, key, turn, set_progress)
-        except QueueFull:
-            return {"key": key, "error": QUEUE_FULL}
+    return {"key": key, **run_in_line("plan", tab, lambda _position: within_time_limit(queued), BUSY,
+                                       lambda turn: plan_in_turn(dataset, settings, key, turn, set_progress))}
 
 
 def plan_in_turn(dataset, settings: dict, key: str, turn, set_progress) -> dict:
