@@ -26,7 +26,9 @@ class HealthFirstWorker(ThreadWorker):
     check never waits behind callbacks that keep every other thread busy (it took 13 s under
     load). A new connection whose first bytes have not arrived yet waits on the poller, as
     gunicorn does for slow clients, and is looked at again when they come (taken the usual way,
-    such a check waited 10 s behind busy threads)."""
+    such a check waited 10 s behind busy threads). A stopping worker (recycled after its
+    requests) polls no more: gunicorn would close such a connection unanswered, so it goes to a
+    request thread, which waits for its bytes."""
 
     def init_process(self):
         self.health_pool = futures.ThreadPoolExecutor(max_workers=1)
@@ -34,7 +36,7 @@ class HealthFirstWorker(ThreadWorker):
 
     def enqueue_req(self, conn):
         start = first_bytes(conn.sock)
-        if start is None and not conn.initialized and not conn.data_ready:
+        if start is None and self.alive and not conn.initialized and not conn.data_ready:
             self.finish_request(conn, deferred())
         elif start and start.startswith(b"GET /health "):
             done = self.health_pool.submit(self.handle, conn)

@@ -1,9 +1,11 @@
 """gunicorn as the Procfile runs it: workers recycled after a number of requests (their memory
 returns), and each worker's fork server for background jobs started at boot, not on the first job."""
+import runpy
 import socket
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..browser.servers import web_app
 
@@ -31,6 +33,23 @@ def test_workers_are_recycled_after_max_requests(tmp_path):
             urllib.request.urlopen(base + "/health", timeout=10).read()
         time.sleep(1)
     assert len(worker_pids(access_log)) >= 2
+
+
+def test_a_stopping_worker_answers_a_connection_whose_bytes_come_late(monkeypatch):
+    """CI: a worker recycled right after it accepted a connection with no bytes yet closed it
+    unanswered (gunicorn closes such a connection when a stopping worker defers it)."""
+    config = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+    worker_class = config["HealthFirstWorker"]
+    taken = []
+    monkeypatch.setattr(worker_class.__mro__[1], "enqueue_req", lambda _self, conn: taken.append("thread"))
+    client, server = socket.socketpair()
+    with client, server:
+        for alive in (True, False):
+            worker = object.__new__(worker_class)
+            worker.alive = alive
+            worker.finish_request = lambda conn, answer: taken.append("poller")
+            worker.enqueue_req(SimpleNamespace(sock=server, initialized=False, data_ready=False))
+    assert taken == ["poller", "thread"]
 
 
 def test_each_worker_starts_its_fork_server_at_boot(tmp_path):
