@@ -198,11 +198,14 @@ class RecentValues:
     def get(self, key: str, load):
         """The value kept under `key`, else `load()`'s. The requests of one move arrive together:
         while one of them loads a key, the others wait for its value instead of loading it too."""
+        value = self._fresh(key)
+        if value is not None:
+            return value
         with self._lock:
             loading = self._loading.setdefault(key, threading.Lock())
         try:
             with loading:
-                value = self._fresh(key)
+                value = self._fresh(key)  # loaded meanwhile by the request this one waited for
                 if value is None:
                     value = load()
                     if value is not None:

@@ -315,17 +315,17 @@ def draw_sensitivity(curve, settings, theme, data, inputs):
     at the current threshold marked."""
     dataset = dataset_of(data)
     try:
-        today = greedy(data, dataset, settings_from_json(settings)) if dataset is not None and settings else None
+        marked = greedy(data, dataset, settings_from_json(settings)) if dataset is not None and settings else None
     except ValueError:
-        today = None
-    if today is None:
+        marked = None
+    if marked is None:
         return no_update
     if not curve or curve["inputs"] != inputs:
         return message_figure("Computing the sensitivity curve…", theme, 380)
     if "error" in curve:
         return message_figure(curve["error"], theme, 380)
     points = [curve_point(row) for row in curve["points"]]
-    return sensitivity_figure(points, point_of(today), today.settings.weights.as_list(), theme)
+    return sensitivity_figure(points, point_of(marked), marked.settings.weights.as_list(), theme)
 
 
 @callback(Output(Ids.THRESHOLD_PICK, "data"), Input(Ids.SENSITIVITY, "clickData"), prevent_initial_call=True)
