@@ -187,7 +187,7 @@ class SegmentInputs:
                                      self.group_start, self.group_reps, self.max_accounts, self.max_arr, self.ramp)
 
     def fits(self, totals: RepTotals, rep: int, arr: float) -> bool:
-        """§7 capacity, as kernels.fits checks it."""
+        """§7 capacity, as kernels.within_caps checks it."""
         return totals.accounts[rep] + 1 <= self.max_accounts[rep] and totals.arr[rep] + arr <= self.max_arr[rep]
 
 

@@ -427,25 +427,6 @@ def balanced_score(books, ramp, use_risk):
     return custom_score(books, ramp, use_risk, 1.0, 1.0, 1.0)
 
 
-@njit(parallel=True, cache=True)
-def balanced_for_weights(weights, s, geo, preserve, targets, use_risk):
-    """One segment's Balanced score for every weight triple (rows of `weights`, as fractions)."""
-    n_triples = weights.shape[0]
-    n_reps = s.rep_group.shape[0]
-    out = np.empty(n_triples)
-    # A parallel loop's body cannot capture a tuple of arrays: it takes the arrays one by one.
-    arr, high, group, owner, preset, rep_group, group_start, group_reps, max_accounts, max_arr, ramp = s
-    for t in prange(n_triples):
-        segment = SegmentArrays(arr, high, group, owner, preset, rep_group, group_start, group_reps,
-                                max_accounts, max_arr, ramp)
-        books = empty_books(n_reps)
-        winners = np.empty(arr.shape[0], dtype=np.int64)
-        greedy_segment(segment, Prefs(weights[t, 0], weights[t, 1], weights[t, 2], geo, preserve), targets,
-                       books, winners)
-        out[t] = balanced_score(books, ramp, use_risk)
-    return out
-
-
 @njit(cache=True)
 def segment_targets(arr, high, preset, ramp):
     """§2 targets, per rep as §7 item 3 says: over the accounts that are not held, an equal

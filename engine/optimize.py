@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
+from . import kernels, lockstep
 from .allocation import Allocation, allocate, allocate_reference, effective_settings, high_risk_mask, segment_inputs
 from .dataset import SEGMENTS, Dataset, is_enterprise
 from .progress import Progress, chunks, report
@@ -106,7 +106,8 @@ def _segment_scorers(dataset: Dataset, settings: Settings):
 
 def _balanced_for_weights(block: np.ndarray, s, prefs, has_risk: bool) -> np.ndarray:
     with kernels.PARALLEL:
-        return kernels.balanced_for_weights(block, s.arrays, prefs.geo, prefs.preserve, s.targets, has_risk)
+        return lockstep.balanced_for_weights(block, s.arrays, prefs.geo, prefs.preserve, s.targets, has_risk,
+                                             lockstep.block_size(len(s.reps)))
 
 
 def _overall(segment_scores: list[np.ndarray]) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNEL_MODULES = ("kernels", "refine_kernel", "rebalance_kernel")
+KERNEL_MODULES = ("kernels", "lockstep", "refine_kernel", "rebalance_kernel")
 
 
 def cached_kernels() -> set[str]:

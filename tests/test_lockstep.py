@@ -1,0 +1,64 @@
+"""engine.lockstep: many weight triples in lockstep score exactly as one greedy per triple."""
+import numpy as np
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from engine import kernels, lockstep
+from engine.allocation import effective_settings, high_risk_mask, segment_inputs
+from engine.dataset import SEGMENTS, is_enterprise
+from engine.optimize import weight_triples
+from engine.rules import resolve_rules
+
+from .conftest import load
+from .test_properties import datasets, ruled_datasets, user_settings
+
+
+def segments(d, s):
+    """Each segment's kernel inputs with reps, as Optimize builds them."""
+    s = effective_settings(d, s)
+    enterprise = is_enterprise(d.employees, s.threshold)
+    high = high_risk_mask(d, s.preferences.high_risk)
+    rules = resolve_rules(d, s.rules)
+    found = [segment_inputs(d, name, enterprise, high, rules) for name in SEGMENTS]
+    return s.preferences, [inputs for inputs in found if len(inputs.reps)]
+
+
+def one_greedy_per_triple(inputs, prefs, weights, use_risk):
+    """The definition: kernels.greedy_segment for each triple on its own, then its Balanced score."""
+    scores = []
+    for w_arr, w_cnt, w_risk in weights:
+        books = kernels.empty_books(len(inputs.reps))
+        kernels.greedy_segment(inputs.arrays, kernels.Prefs(w_arr, w_cnt, w_risk, prefs.geo, prefs.preserve),
+                               inputs.targets, books, np.empty(len(inputs.accounts), dtype=np.int64))
+        scores.append(kernels.balanced_score(books, inputs.arrays.ramp, use_risk))
+    return np.array(scores)
+
+
+def assert_lockstep_equals_one_greedy_per_triple(d, s, size, step):
+    prefs, found = segments(d, s)
+    weights = weight_triples(d.has_risk)[::step] / 100.0
+    for inputs in found:
+        fast = lockstep.balanced_for_weights(weights, inputs.arrays, prefs.geo, prefs.preserve, inputs.targets,
+                                             d.has_risk, size)
+        np.testing.assert_array_equal(fast, one_greedy_per_triple(inputs, prefs, weights, d.has_risk))
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(), user_settings(), st.integers(1, 4), st.sampled_from([1, 7, 37]))
+def test_lockstep_scores_equal_one_greedy_per_triple(data, s, size, step):
+    """Bit for bit (NaN where the greedy's score is NaN), for any block size and any number of
+    triples, a whole group of LANES or not; the data have many exact ties."""
+    assert_lockstep_equals_one_greedy_per_triple(load(*data), s, size, step)
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_datasets(), user_settings(), st.integers(1, 4), st.sampled_from([1, 7, 37]))
+def test_with_rules_lockstep_scores_equal_one_greedy_per_triple(data, s, size, step):
+    """Locks, held accounts, ramps and caps (reps left out for room and let back in)."""
+    d, rules = data
+    assert_lockstep_equals_one_greedy_per_triple(d, s.with_rules(rules), size, step)
+
+
+def test_block_size_grows_with_the_square_root_of_the_reps():
+    assert [lockstep.block_size(n) for n in (1, 24, 36, 160, 240, 2000)] == [1, 1, 1, 3, 3, 10]
