@@ -1,4 +1,8 @@
 """engine.lockstep: many weight triples in lockstep score exactly as one greedy per triple."""
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -12,6 +16,8 @@ from engine.rules import resolve_rules
 
 from .conftest import load
 from .test_properties import datasets, ruled_datasets, user_settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def segments(d, s):
@@ -62,3 +68,13 @@ def test_with_rules_lockstep_scores_equal_one_greedy_per_triple(data, s, size, s
 
 def test_block_size_grows_with_the_square_root_of_the_reps():
     assert [lockstep.block_size(n) for n in (1, 24, 36, 160, 240, 2000)] == [1, 1, 1, 3, 3, 10]
+
+
+def test_the_optimize_bench_prints_every_kernel_with_the_same_scores():
+    done = subprocess.run([sys.executable, "bench/optimize.py", "--sizes", "500/10", "--step", "50", "--repeat", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| 500 / 10 |")]
+    assert len(rows) == 2 * 6  # two segments: the per-triple greedy and five block sizes
+    assert all(cells[-1].strip(" |") == "yes" for cells in rows), done.stdout
+    assert sum("(chosen)" in cells[3] for cells in rows) == 2
