@@ -224,12 +224,13 @@ def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray, high: np
     group, rep_group, group_start, group_reps = location_groups(location, rep_location)
     owner = local[dataset.owner[accounts]]
     segment = segment_rules(rules, accounts, local, owner, len(reps))
+    high = high[accounts]
     return SegmentInputs(
-        name=name, accounts=accounts, reps=reps, arr=arr, high=high[accounts], location=location,
+        name=name, accounts=accounts, reps=reps, arr=arr, high=high, location=location,
         owner=owner, rep_location=rep_location,
         group=group, rep_group=rep_group, group_start=group_start, group_reps=group_reps, rules=segment,
         max_accounts=rules.max_accounts[reps], max_arr=rules.max_arr[reps], ramp=rules.ramp[reps],
-        targets=segment_targets(arr, high[accounts], segment.preset, rules.ramp[reps]),
+        targets=segment_targets(arr, high, segment.preset, rules.ramp[reps]),
     )
 
 
@@ -426,11 +427,11 @@ def rule_outcome(dataset: Dataset, inputs: dict[str, SegmentInputs], segments: d
     not_kept = np.concatenate([i.accounts[i.rules.not_kept] for i in inputs.values()])
     over = []
     for segment in segments.values():
-        for k, rep in enumerate(segment.reps):
-            for what, total, cap in (("accounts", segment.rep_accounts[k], rules.max_accounts[rep]),
-                                     ("ARR", segment.rep_arr[k], rules.max_arr[rep])):
-                if total > cap:
-                    over.append((int(rep), what, float(total), float(cap)))
+        caps = (("accounts", segment.rep_accounts, rules.max_accounts[segment.reps]),
+                ("ARR", segment.rep_arr, rules.max_arr[segment.reps]))
+        for k in np.flatnonzero((segment.rep_accounts > caps[0][2]) | (segment.rep_arr > caps[1][2])):
+            over.extend((int(segment.reps[k]), what, float(totals[k]), float(cap[k]))
+                        for what, totals, cap in caps if totals[k] > cap[k])
     return RuleOutcome(
         locked=int((statuses == LOCKED).sum()), locks_not_kept=tuple(int(a) for a in np.sort(not_kept)),
         held=int((statuses == HELD).sum()), unassigned_at_capacity=len(at_capacity),

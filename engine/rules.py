@@ -153,8 +153,9 @@ def segment_rules(rules: RuleArrays, accounts: np.ndarray, local: np.ndarray, ow
     """§7 items 1–2 for a segment's `accounts`; `local` maps a global rep index to its local
     index in this segment (-1 elsewhere, with a slot at -1 for "no rep"); `owner` is each
     account's local owner."""
-    pinned = local[rules.pin[accounts]]
-    asked_pin = rules.pin[accounts] >= 0
+    pin = rules.pin[accounts]
+    pinned = local[pin]
+    asked_pin = pin >= 0
     owner_kind = rules.owner_lock[accounts]
     lock = np.where(pinned >= 0, pinned, np.where((owner_kind != NOT_LOCKED) & (owner >= 0), owner, -1))
     kind = np.where(pinned >= 0, LOCK_PIN, np.where(lock >= 0, owner_kind, NOT_LOCKED)).astype(np.int8)
