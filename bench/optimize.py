@@ -87,7 +87,8 @@ def segment_rows(inputs, prefs, has_risk, step: int, repeat: int):
             lambda size=size: lockstep.balanced_for_weights(weights, inputs.arrays, prefs.geo, prefs.preserve,
                                                             inputs.targets, has_risk, size), steps, repeat)
         chosen = " (chosen)" if size == lockstep.block_size(len(inputs.reps)) else ""
-        yield f"lockstep, {size} reps per block{chosen}", ns, bool(np.array_equal(scores, expected, equal_nan=True))
+        same = bool(np.array_equal(scores, expected, equal_nan=True))
+        yield f"lockstep, {size} rep{'s' if size > 1 else ''} per block{chosen}", ns, same
 
 
 def main() -> None:

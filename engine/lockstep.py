@@ -144,6 +144,9 @@ def _lockstep_group(w, s, geo, preserve, targets, use_risk, size, out):
     lanes = w.shape[0]
     arr, high, group, owner, preset, rep_group, group_start, group_reps, max_accounts, max_arr, ramp = s
     n_reps = rep_group.shape[0]
+    if n_reps == 0:  # nobody to score, as balanced_score says of an empty team
+        out[:] = np.nan
+        return
     n_units = (n_reps + size - 1) // size
     capped = np.isfinite(max_accounts).any() or np.isfinite(max_arr).any()
     locked = empty_books(n_reps)

@@ -21,13 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def segments(d, s):
-    """Each segment's kernel inputs with reps, as Optimize builds them."""
+    """Each segment's kernel inputs, as Optimize builds them (reps or accounts may be missing)."""
     s = effective_settings(d, s)
     enterprise = is_enterprise(d.employees, s.threshold)
     high = high_risk_mask(d, s.preferences.high_risk)
     rules = resolve_rules(d, s.rules)
-    found = [segment_inputs(d, name, enterprise, high, rules) for name in SEGMENTS]
-    return s.preferences, [inputs for inputs in found if len(inputs.reps)]
+    return s.preferences, [segment_inputs(d, name, enterprise, high, rules) for name in SEGMENTS]
 
 
 def one_greedy_per_triple(inputs, prefs, weights, use_risk):
