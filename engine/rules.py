@@ -125,6 +125,8 @@ def _caps(dataset: Dataset, own: np.ndarray, defaults: Mapping[str, float | None
 def _pins(dataset: Dataset, pins: Mapping[str, str]) -> tuple[np.ndarray, list[str]]:
     pin = np.full(dataset.n_accounts, -1, dtype=np.int64)
     ignored = []
+    if not pins:
+        return pin, ignored
     accounts = dataset.account_index
     reps = {match_key(name): i for i, name in enumerate(dataset.rep_name)}
     for account_id, rep in sorted(pins.items()):
