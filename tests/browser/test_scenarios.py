@@ -27,9 +27,14 @@ def save_scenario(page, name: str, note: str) -> None:
 
 
 def close_panel(page) -> None:
+    """Close the panel and wait for its closing transition to end: until then the panel keeps
+    the keyboard focus, and keys typed elsewhere are lost (seen once in CI, under load)."""
     page.click(f"#{Ids.SCENARIOS} .btn-close")
     page.until(lambda: not [box for box in page.driver.find_elements("css selector", f"#{Ids.SCENARIO_NAME}")
                             if box.is_displayed()], message="the panel closes")
+    still_there = ".offcanvas.show, .offcanvas.showing, .offcanvas.hiding, .offcanvas-backdrop"
+    page.until(lambda: page.driver.execute_script(f"return !document.querySelector('{still_there}')"),
+               message="the panel's closing transition ends")
 
 
 def card_of(page, name: str):
