@@ -37,7 +37,7 @@ LANES = 64  # triples per lockstep group: 8 vectors of 8 float64 across the lane
 def block_size(n_reps: int) -> int:
     """Reps per unit. Every step compares every unit in a vector pass and rescans one unit per
     lane rep by rep, so bigger units pay off only with many reps: measured best, 1 rep up to
-    about 50 reps and 3 at 160-240 (bench/run.py data), which sqrt(reps / 20) gives."""
+    about 50 reps and 3 at 160-240 (bench/optimize.py), which sqrt(reps / 20) gives."""
     return max(1, round(math.sqrt(n_reps / 20)))
 
 
