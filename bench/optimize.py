@@ -29,30 +29,14 @@ BLOCK_SIZES = (1, 2, 3, 4, 8)
 def segments(n: int, m: int):
     """(name, inputs, preferences, has_risk) of each segment of the generated data."""
     from engine import Settings, Source, default_threshold, load_csvs
-    from engine.allocation import effective_settings, high_risk_mask, segment_inputs
-    from engine.dataset import SEGMENTS, is_enterprise
-    from engine.rules import resolve_rules
+    from engine.allocation import effective_settings, segments_at
 
     directory = data_dir(n, m)
     d = load_csvs(Source.from_path(directory / "reps.csv"), Source.from_path(directory / "accounts.csv"),
                   _limits(n, m)).dataset
     s = effective_settings(d, Settings(default_threshold(d)))
-    enterprise = is_enterprise(d.employees, s.threshold)
-    high = high_risk_mask(d, s.preferences.high_risk)
-    rules = resolve_rules(d, s.rules)
-    for name in SEGMENTS:
-        yield name, segment_inputs(d, name, enterprise, high, rules), s.preferences, d.has_risk
-
-
-def one_greedy_per_triple(weights, inputs, prefs, has_risk):
-    from engine import kernels
-    out = np.empty(len(weights))
-    for t, (w_arr, w_cnt, w_risk) in enumerate(weights):
-        books = kernels.empty_books(len(inputs.reps))
-        kernels.greedy_segment(inputs.arrays, kernels.Prefs(w_arr, w_cnt, w_risk, prefs.geo, prefs.preserve),
-                               inputs.targets, books, np.empty(len(inputs.accounts), dtype=np.int64))
-        out[t] = kernels.balanced_score(books, inputs.arrays.ramp, has_risk)
-    return out
+    for inputs in segments_at(d, s):
+        yield inputs.name, inputs, s.preferences, d.has_risk
 
 
 def nanoseconds_per_step(run, steps: int, repeat: int):
@@ -79,8 +63,8 @@ def segment_rows(inputs, prefs, has_risk, step: int, repeat: int):
 
     weights = weight_triples(has_risk)[::step] / 100.0
     steps = len(weights) * len(inputs.accounts)
-    base, expected = nanoseconds_per_step(lambda: one_greedy_per_triple(weights, inputs, prefs, has_risk),
-                                          steps, repeat)
+    base, expected = nanoseconds_per_step(
+        lambda: lockstep.balanced_for_weights_reference(weights, inputs, prefs, has_risk), steps, repeat)
     yield "one greedy per triple (tree)", base, True
     for size in BLOCK_SIZES:
         ns, scores = nanoseconds_per_step(

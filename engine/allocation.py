@@ -234,6 +234,15 @@ def segment_inputs(dataset: Dataset, name: str, enterprise: np.ndarray, high: np
     )
 
 
+def segments_at(dataset: Dataset, settings: Settings) -> list[SegmentInputs]:
+    """Both segments' inputs (SEGMENTS order) at these settings, already effective (see
+    effective_settings): what Optimize scores weight triples on."""
+    enterprise = is_enterprise(dataset.employees, settings.threshold)
+    high = high_risk_mask(dataset, settings.preferences.high_risk)
+    rules = resolve_rules(dataset, settings.rules)
+    return [segment_inputs(dataset, name, enterprise, high, rules) for name in SEGMENTS]
+
+
 def inputs_of(dataset: Dataset, allocation: Allocation, name: str) -> SegmentInputs:
     """The inputs an allocation's segment was made from (for the audit and refinement)."""
     return segment_inputs(dataset, name, allocation.enterprise, allocation.high_risk,

@@ -29,7 +29,18 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .kernels import FREE, ROOM_MARGIN, Books, SegmentArrays, _blended, balanced_score, empty_books, place_locked
+from .kernels import (
+    FREE,
+    ROOM_MARGIN,
+    Books,
+    Prefs,
+    SegmentArrays,
+    _blended,
+    balanced_score,
+    empty_books,
+    greedy_segment,
+    place_locked,
+)
 
 LANES = 64  # triples per lockstep group: 8 vectors of 8 float64 across the lanes
 
@@ -235,3 +246,15 @@ def balanced_for_weights(weights, s, geo, preserve, targets, use_risk, size):
         hi = min(n_triples, lo + LANES)
         _lockstep_group(weights[lo:hi], segment, geo, preserve, targets, use_risk, size, out[lo:hi])
     return out
+
+
+def balanced_for_weights_reference(weights, inputs, prefs, use_risk) -> np.ndarray:
+    """The definition balanced_for_weights must equal: one kernels.greedy_segment per triple
+    (the allocation's own kernel) and its Balanced score. For tests and bench/optimize.py."""
+    scores = np.empty(len(weights))
+    for t, (w_arr, w_cnt, w_risk) in enumerate(weights):
+        books = empty_books(len(inputs.reps))
+        greedy_segment(inputs.arrays, Prefs(w_arr, w_cnt, w_risk, prefs.geo, prefs.preserve), inputs.targets, books,
+                       np.empty(len(inputs.accounts), dtype=np.int64))
+        scores[t] = balanced_score(books, inputs.arrays.ramp, use_risk)
+    return scores

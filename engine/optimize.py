@@ -7,10 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels, lockstep
-from .allocation import Allocation, allocate, allocate_reference, effective_settings, high_risk_mask, segment_inputs
-from .dataset import SEGMENTS, Dataset, is_enterprise
+from .allocation import Allocation, allocate, allocate_reference, effective_settings, segments_at
+from .dataset import Dataset
 from .progress import Progress, chunks, report
-from .rules import resolve_rules
 from .settings import Settings, Weights
 
 TIE_TOLERANCE = 1e-9
@@ -88,13 +87,9 @@ def optimize_weights_reference(dataset: Dataset, settings: Settings) -> Optimiza
 def _segment_scorers(dataset: Dataset, settings: Settings):
     """Per segment that has reps or accounts, a function from a block of weight fractions to
     Balanced scores (with the rules of §7; NaN throughout for a segment without reps)."""
-    enterprise = is_enterprise(dataset.employees, settings.threshold)
-    high = high_risk_mask(dataset, settings.preferences.high_risk)
-    rules = resolve_rules(dataset, settings.rules)
     prefs = settings.preferences
     scorers = []
-    for name in SEGMENTS:
-        s = segment_inputs(dataset, name, enterprise, high, rules)
+    for s in segments_at(dataset, settings):
         if len(s.reps) == 0 and len(s.accounts) == 0:
             continue
         if len(s.reps) == 0:

@@ -8,11 +8,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from engine import kernels, lockstep
-from engine.allocation import effective_settings, high_risk_mask, segment_inputs
-from engine.dataset import SEGMENTS, is_enterprise
+from engine import lockstep
+from engine.allocation import effective_settings, segments_at
 from engine.optimize import weight_triples
-from engine.rules import resolve_rules
 
 from .conftest import load
 from .test_properties import datasets, ruled_datasets, user_settings
@@ -20,33 +18,15 @@ from .test_properties import datasets, ruled_datasets, user_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def segments(d, s):
-    """Each segment's kernel inputs, as Optimize builds them (reps or accounts may be missing)."""
-    s = effective_settings(d, s)
-    enterprise = is_enterprise(d.employees, s.threshold)
-    high = high_risk_mask(d, s.preferences.high_risk)
-    rules = resolve_rules(d, s.rules)
-    return s.preferences, [segment_inputs(d, name, enterprise, high, rules) for name in SEGMENTS]
-
-
-def one_greedy_per_triple(inputs, prefs, weights, use_risk):
-    """The definition: kernels.greedy_segment for each triple on its own, then its Balanced score."""
-    scores = []
-    for w_arr, w_cnt, w_risk in weights:
-        books = kernels.empty_books(len(inputs.reps))
-        kernels.greedy_segment(inputs.arrays, kernels.Prefs(w_arr, w_cnt, w_risk, prefs.geo, prefs.preserve),
-                               inputs.targets, books, np.empty(len(inputs.accounts), dtype=np.int64))
-        scores.append(kernels.balanced_score(books, inputs.arrays.ramp, use_risk))
-    return np.array(scores)
-
-
 def assert_lockstep_equals_one_greedy_per_triple(d, s, size, step):
-    prefs, found = segments(d, s)
+    s = effective_settings(d, s)
+    prefs = s.preferences
     weights = weight_triples(d.has_risk)[::step] / 100.0
-    for inputs in found:
+    for inputs in segments_at(d, s):  # reps or accounts may be missing
         fast = lockstep.balanced_for_weights(weights, inputs.arrays, prefs.geo, prefs.preserve, inputs.targets,
                                              d.has_risk, size)
-        np.testing.assert_array_equal(fast, one_greedy_per_triple(inputs, prefs, weights, d.has_risk))
+        np.testing.assert_array_equal(fast, lockstep.balanced_for_weights_reference(weights, inputs, prefs,
+                                                                                    d.has_risk))
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
