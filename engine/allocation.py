@@ -436,11 +436,12 @@ def rule_outcome(dataset: Dataset, inputs: dict[str, SegmentInputs], segments: d
     not_kept = np.concatenate([i.accounts[i.rules.not_kept] for i in inputs.values()])
     over = []
     for segment in segments.values():
-        caps = (("accounts", segment.rep_accounts, rules.max_accounts[segment.reps]),
-                ("ARR", segment.rep_arr, rules.max_arr[segment.reps]))
-        for k in np.flatnonzero((segment.rep_accounts > caps[0][2]) | (segment.rep_arr > caps[1][2])):
-            over.extend((int(segment.reps[k]), what, float(totals[k]), float(cap[k]))
-                        for what, totals, cap in caps if totals[k] > cap[k])
+        max_accounts, max_arr = rules.max_accounts[segment.reps], rules.max_arr[segment.reps]
+        for k in np.flatnonzero((segment.rep_accounts > max_accounts) | (segment.rep_arr > max_arr)):
+            for what, total, cap in (("accounts", segment.rep_accounts[k], max_accounts[k]),
+                                     ("ARR", segment.rep_arr[k], max_arr[k])):
+                if total > cap:
+                    over.append((int(segment.reps[k]), what, float(total), float(cap)))
     return RuleOutcome(
         locked=int((statuses == LOCKED).sum()), locks_not_kept=tuple(int(a) for a in np.sort(not_kept)),
         held=int((statuses == HELD).sum()), unassigned_at_capacity=len(at_capacity),
